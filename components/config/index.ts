@@ -1,0 +1,13 @@
+export { ConfigError } from "./errors";
+export { JETSTREAM2_FLAVORS, flavorNames } from "./flavors";
+export type { Flavor } from "./flavors";
+export { SITES, regionOf } from "./fields";
+export type { SiteName } from "./fields";
+export { siteSchema } from "./site";
+export type { SiteConfig, NetworkConfig } from "./site";
+export { clusterSchema, SLOTS } from "./cluster";
+export type { ClusterConfig, SlotName } from "./cluster";
+export { openstackSchema } from "./openstack";
+export type { OpenstackConfig } from "./openstack";
+export { PROJECTS, decodeValue, parseStackConfig, loadStackConfig } from "./load";
+export type { ProjectKind, RawConfig, LoadedConfig } from "./load";

@@ -1,0 +1,77 @@
+// npm run drill [-- --scenario NAME] [-- --report FILE]
+// Runs the drill scenarios (real HAProxy/keepalived/PostgreSQL in network namespaces) and
+// prints a JSON report { "scenarios": [...] }; exit 1 when a scenario misses a target.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { SCENARIOS } from "./drill/scenarios";
+import type { ScenarioReport } from "./drill/types";
+
+async function withTimeout<T>(p: Promise<T>, seconds: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`scenario ${name} exceeded ${seconds} s`)), seconds * 1000);
+  });
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: "string", multiple: true },
+      report: { type: "string" },
+      list: { type: "boolean", default: false },
+    },
+  });
+  if (values.list) {
+    for (const s of SCENARIOS) console.log(`${s.name}\t${s.description}`);
+    return 0;
+  }
+  const wanted = values.scenario ?? [];
+  const unknown = wanted.filter((w) => !SCENARIOS.some((s) => s.name === w));
+  if (unknown.length > 0) {
+    console.error(
+      `unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`,
+    );
+    return 2;
+  }
+  const chosen = wanted.length > 0 ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS;
+  if (chosen.length === 0) {
+    console.error("no drill scenario is registered");
+    return 2;
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const reports: ScenarioReport[] = [];
+  for (const s of chosen) {
+    const workDir = mkdtempSync(join(tmpdir(), `jsp-drill-${s.name}-`));
+    log(`drill ${s.name}: ${s.description}`);
+    try {
+      const r = await withTimeout(s.run({ log, workDir }), s.timeoutSeconds, s.name);
+      reports.push(...(Array.isArray(r) ? r : [r]));
+    } catch (err) {
+      reports.push({
+        name: s.name,
+        passed: false,
+        targets: [],
+        error: err instanceof Error ? err.message : String(err),
+      });
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  const text = `${JSON.stringify({ generatedAt: new Date().toISOString(), scenarios: reports }, null, 2)}\n`;
+  if (values.report) {
+    const path = resolve(values.report);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+  process.stdout.write(text);
+  return reports.every((r) => r.passed) ? 0 : 1;
+}
+
+main().then((code) => process.exit(code));

@@ -1,0 +1,199 @@
+// npm run synth -- [stack] [--out DIR] [--config FILE] [--quiet]
+// Runs the real stack program under the mock engine (test/harness/mocks.ts) and writes
+// out/<stack>/plan.json, outputs.json and every rendered artifact. A config error prints one
+// line per problem, exits 1 and writes nothing.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../components/config/errors";
+import { registeredArtifacts } from "../src/artifacts";
+import { installMocks, MockEngine, PlannedResource, SECRET_PLACEHOLDER, settle } from "../test/harness/mocks";
+import { promiseOf } from "../test/harness/outputs";
+import { REPO_ROOT, resolveStack } from "./lib/stack-files";
+
+const ORG = "organization";
+
+export interface PlanEntry {
+  type: string;
+  name: string;
+  parent: string | null;
+  parentType: string | null;
+  urn: string;
+  inputs: Record<string, unknown>;
+  dependsOn: string[];
+}
+
+export interface Plan {
+  stack: string;
+  project: string;
+  resources: PlanEntry[];
+}
+
+interface StackOutputsFile {
+  name: string;
+  outputs: Record<string, unknown>;
+  secretOutputNames: string[];
+}
+
+function urnName(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+function urnType(urn: string): string {
+  const parts = urn.split("::");
+  return parts[parts.length - 2].split("$").pop() ?? "";
+}
+
+/** Outputs of stacks synthesized earlier (out/<stack>/outputs.json), for StackReference. */
+function earlierStackOutputs(
+  outRoot: string,
+): Record<string, { outputs: Record<string, unknown>; secretOutputNames: string[] }> {
+  const found: Record<string, { outputs: Record<string, unknown>; secretOutputNames: string[] }> = {};
+  if (!existsSync(outRoot)) return found;
+  for (const d of readdirSync(outRoot)) {
+    const f = join(outRoot, d, "outputs.json");
+    if (!existsSync(f)) continue;
+    const o = JSON.parse(readFileSync(f, "utf8")) as StackOutputsFile;
+    found[o.name] = { outputs: o.outputs, secretOutputNames: o.secretOutputNames };
+  }
+  return found;
+}
+
+async function resolveOutputs(
+  mod: Record<string, unknown>,
+): Promise<StackOutputsFile["outputs"] & { __secret: string[] }> {
+  const outputs: Record<string, unknown> = {};
+  const secret: string[] = [];
+  for (const [k, v] of Object.entries(mod)) {
+    if (k === "default" || k === "__esModule" || typeof v === "function") continue;
+    const o = pulumi.output(v);
+    if (await pulumi.isSecret(o)) {
+      secret.push(k);
+      outputs[k] = SECRET_PLACEHOLDER;
+    } else {
+      outputs[k] = await promiseOf(o);
+    }
+  }
+  return Object.assign(outputs, { __secret: secret.sort() });
+}
+
+function toPlan(stack: string, project: string, engine: MockEngine): Plan {
+  const resources = engine.resources
+    .filter((r) => r.type !== "pulumi:pulumi:Stack")
+    .map((r: PlannedResource): PlanEntry => {
+      const parentIsStack = !r.parentUrn || urnType(r.parentUrn) === "pulumi:pulumi:Stack";
+      return {
+        type: r.type,
+        name: r.name,
+        parent: parentIsStack ? null : urnName(r.parentUrn!),
+        parentType: parentIsStack ? null : urnType(r.parentUrn!),
+        urn: r.urn,
+        inputs: r.inputs,
+        dependsOn: r.dependencies
+          .filter((d) => d !== r.parentUrn)
+          .map(urnName)
+          .sort(),
+      };
+    })
+    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return { stack, project, resources };
+}
+
+export interface SynthOptions {
+  stack: string;
+  outRoot: string;
+  configFile?: string;
+  log: (line: string) => void;
+}
+
+export async function synth(
+  opts: SynthOptions,
+): Promise<{ plan: Plan; outDir: string; artifacts: string[] }> {
+  const files = resolveStack(opts.stack, opts.configFile);
+  const outDir = join(opts.outRoot, opts.stack);
+  // A failed synth must not leave an older plan behind that looks current.
+  rmSync(outDir, { recursive: true, force: true });
+  const started = Date.now();
+  opts.log(`synth ${files.project}/${opts.stack}: ${files.main.slice(REPO_ROOT.length + 1)}`);
+
+  let count = 0;
+  const engine = await installMocks({
+    project: files.project,
+    stack: opts.stack,
+    config: files.config,
+    secretKeys: files.secretKeys,
+    stackOutputs: earlierStackOutputs(opts.outRoot),
+    onRegistered: (r) => {
+      if (r.type === "pulumi:pulumi:Stack") return;
+      count += 1;
+      if (!r.custom) opts.log(`  planning ${r.type} ${r.name}`);
+    },
+  });
+
+  let mod: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    mod = (await import(files.main)) as Record<string, unknown>;
+    return mod;
+  });
+  await settle();
+
+  const plan = toPlan(opts.stack, files.project, engine);
+  const resolved = await resolveOutputs(mod);
+  const { __secret: secretOutputNames, ...outputs } = resolved;
+  const artifacts: Array<[string, string]> = [];
+  for (const a of registeredArtifacts()) artifacts.push([a.path, await promiseOf(a.content)]);
+  await settle();
+
+  mkdirSync(outDir, { recursive: true });
+  const write = (rel: string, text: string) => {
+    const path = join(outDir, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, engine.scrub(text));
+  };
+  write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
+  const outputsFile: StackOutputsFile = {
+    name: `${ORG}/${files.project}/${opts.stack}`,
+    outputs,
+    secretOutputNames,
+  };
+  write("outputs.json", `${JSON.stringify(outputsFile, null, 2)}\n`);
+  for (const [path, text] of artifacts.sort(([a], [b]) => a.localeCompare(b))) write(path, text);
+
+  const byType = new Map<string, number>();
+  for (const r of plan.resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+  opts.log(`planned ${plan.resources.length} resources (${count} registered) in ${Date.now() - started} ms:`);
+  for (const [t, n] of [...byType].sort()) opts.log(`  ${String(n).padStart(4)}  ${t}`);
+  opts.log(`wrote ${outDir}/plan.json, outputs.json and ${artifacts.length} artifacts`);
+  return { plan, outDir, artifacts: artifacts.map(([p]) => p) };
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      out: { type: "string", default: "out" },
+      config: { type: "string" },
+      quiet: { type: "boolean", default: false },
+    },
+  });
+  const stack = positionals[0] ?? "iu";
+  const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
+  try {
+    await synth({ stack, outRoot: resolve(values.out!), configFile: values.config, log });
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.lines) process.stderr.write(`config error: ${line}\n`);
+      process.stderr.write(`synth ${stack}: refused, nothing planned\n`);
+    } else {
+      process.stderr.write(
+        `synth ${stack} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+    }
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code));
+}
