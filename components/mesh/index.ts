@@ -1,6 +1,6 @@
 export { IstioMesh, parseMesh } from "./istio-mesh";
 export type { IstioMeshArgs } from "./istio-mesh";
-export { Observability, PASSWORD_PLACEHOLDER } from "./observability";
+export { Observability, PASSWORD_PLACEHOLDER, USER_PLACEHOLDER } from "./observability";
 export type { ObservabilityArgs } from "./observability";
 export { Flagger } from "./flagger";
 export type { FlaggerArgs } from "./flagger";
