@@ -171,3 +171,28 @@ export function readManifests(path: string): Obj[] {
     .map((d) => d.toJS() as Obj)
     .filter((o) => o !== null && o !== undefined);
 }
+
+export const GATEWAY_VALUES_SCHEMA_PATH = join(
+  __dirname,
+  "..",
+  "fixtures",
+  "istio",
+  "gateway-values.schema-1.30.3.json",
+);
+export const GATEWAY_VALUES_SCHEMA_SHA256 =
+  "6a58a62ea7417ed4e7dd18d25d0a674ce888a18d4b44fc832e876e2d7aa7c1f6";
+
+/**
+ * Helm validates a chart's values against its values.schema.json at install; of the charts we
+ * use only Istio's `gateway` ships one. Returns the error text or undefined.
+ */
+export function gatewayValuesValidator(): (values: unknown) => string | undefined {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const check = ajv.compile(JSON.parse(readFileSync(GATEWAY_VALUES_SCHEMA_PATH, "utf8")) as object);
+  return (values) =>
+    check(values)
+      ? undefined
+      : (check.errors ?? [])
+          .map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`)
+          .join("; ");
+}

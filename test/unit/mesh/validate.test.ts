@@ -4,12 +4,22 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parseStackConfig } from "../../../components/config";
-import { grafanaAdminSecret, planFlagger, planIstio, planObservability } from "../../../components/mesh";
+import { readFileSync } from "node:fs";
+import {
+  gatewayValues,
+  grafanaAdminSecret,
+  planFlagger,
+  planIstio,
+  planObservability,
+} from "../../../components/mesh";
 import type { K8sObject } from "../../../components/mesh";
 import { resolveStack } from "../../../tools/lib/stack-files";
 import {
   flaggerCrdUpstreamText,
   FLAGGER_CRD_SHA256,
+  GATEWAY_VALUES_SCHEMA_PATH,
+  GATEWAY_VALUES_SCHEMA_SHA256,
+  gatewayValuesValidator,
   loadValidators,
   sha256,
   validateObject,
@@ -127,5 +137,23 @@ describe("every rendered object is schema-valid", () => {
   it("for a minimal mesh (defaults only)", () => {
     const min = parsedMesh((m) => ((m.namespaces = []), (m.apps = []), (m.egress = [])));
     assert.deepEqual(validateObjects(v, allObjects(min)).invalid, []);
+  });
+});
+
+describe("Helm values the gateway chart's own schema checks", () => {
+  const check = gatewayValuesValidator();
+
+  it("uses the vendored schema unmodified (istio 1.30.3)", () => {
+    assert.equal(sha256(readFileSync(GATEWAY_VALUES_SCHEMA_PATH, "utf8")), GATEWAY_VALUES_SCHEMA_SHA256);
+  });
+
+  it("accepts the gateway values we render, default and custom", () => {
+    assert.equal(check(planIstio(parsedMesh()).gateway.values), undefined);
+    assert.equal(check(gatewayValues({ http: 31080, https: 31443, status: 31021 }, 3)), undefined);
+  });
+
+  it("refuses a key the chart does not know (Helm would refuse the install)", () => {
+    const bad = { ...gatewayValues({ http: 30080, https: 30443, status: 30021 }, 2), replicas: 2 };
+    assert.match(check(bad) ?? "", /must NOT have additional properties.*replicas/);
   });
 });
