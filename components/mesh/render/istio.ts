@@ -90,7 +90,8 @@ export function gatewayValues(nodePorts: IngressNodePorts, replicas: number): Re
       externalTrafficPolicy: "Cluster",
       ports: [port("status"), port("http"), port("https")],
     },
-    podDisruptionBudget: { minAvailable: 1 },
+    // The chart allows a PDB only with more than one replica; with one it would block drains.
+    ...(replicas > 1 ? { podDisruptionBudget: { minAvailable: 1 } } : {}),
     affinity: {
       podAntiAffinity: {
         preferredDuringSchedulingIgnoredDuringExecution: [

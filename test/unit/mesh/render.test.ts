@@ -72,6 +72,13 @@ describe("planIstio", () => {
     assert.deepEqual(ports.sort(), [31021, 31080, 31443]);
   });
 
+  it("keeps a PDB on the gateway only when it runs more than one replica", () => {
+    assert.deepEqual(plan.gateway.values.podDisruptionBudget, { minAvailable: 1 });
+    const one = planIstio(parsedMesh((m) => (m.gateway = { replicas: 1 })));
+    assert.equal(one.gateway.values.podDisruptionBudget, undefined);
+    assert.equal(one.gateway.values.replicaCount, 1);
+  });
+
   it("makes mTLS STRICT mesh-wide with PeerAuthentication default in istio-system", () => {
     const pa = find(plan.objects, "PeerAuthentication", "istio-system", "default");
     assert.deepEqual(pa.spec, { mtls: { mode: "STRICT" } });
