@@ -4,7 +4,7 @@ export { Observability, PASSWORD_PLACEHOLDER, USER_PLACEHOLDER } from "./observa
 export type { ObservabilityArgs } from "./observability";
 export { Flagger } from "./flagger";
 export type { FlaggerArgs } from "./flagger";
-export { CHARTS, ISTIO_VERSION, ISTIO_SUPPORTED_K8S } from "./versions";
+export { CHARTS, ISTIO_VERSION, ISTIO_SUPPORTED_K8S, istioSupportError } from "./versions";
 export type { ChartPin, ChartKey } from "./versions";
 export {
   planIstio,

@@ -4,7 +4,7 @@ import { IngressNodePorts, MeshConfig, meshSchema } from "../config/mesh";
 import { applyObjects, helmRelease, registerManifests } from "./_k8s";
 import { GATEWAY_READINESS_PATH, IstioPlan, planIstio } from "./render/istio";
 import { INGRESS_NAMESPACE, ISTIO_NAMESPACE, K8sObject } from "./render/objects";
-import { ISTIO_VERSION } from "./versions";
+import { istioSupportError, ISTIO_VERSION } from "./versions";
 
 export interface IstioMeshArgs {
   /**
@@ -14,6 +14,11 @@ export interface IstioMeshArgs {
   mesh?: z.input<typeof meshSchema>;
   /** resources the mesh must wait for (e.g. the cluster's readiness check) */
   dependsOn?: pulumi.Resource[];
+  /**
+   * The cluster's Kubernetes version (e.g. "1.35.4"); when given, a version the pinned Istio
+   * does not support is refused before anything is planned.
+   */
+  kubernetesVersion?: string;
 }
 
 /**
@@ -64,6 +69,10 @@ export function parseMesh(input: unknown, parent: pulumi.Resource): MeshConfig {
 
 /** @internal */
 function createIstioMesh(name: string, args: IstioMeshArgs, parent: pulumi.Resource) {
+  if (args.kubernetesVersion !== undefined) {
+    const err = istioSupportError(args.kubernetesVersion);
+    if (err) throw new pulumi.ResourceError(err, parent);
+  }
   const config = parseMesh(args.mesh, parent);
   const plan: IstioPlan = planIstio(config);
   const opts: pulumi.CustomResourceOptions = { parent };

@@ -64,3 +64,21 @@ export type ChartKey = keyof typeof CHARTS;
 
 /** Kubernetes minor versions Istio ISTIO_VERSION supports (istio.io supportStatus.yml). */
 export const ISTIO_SUPPORTED_K8S = { min: "1.32", max: "1.36" } as const;
+
+/**
+ * Why Istio ISTIO_VERSION cannot run on the given Kubernetes version ("1.35.4", "v1.35"), or
+ * undefined when it is supported.
+ */
+export function istioSupportError(kubernetesVersion: string): string | undefined {
+  const m = /^v?(\d+)\.(\d+)(\.\d+)?$/.exec(kubernetesVersion);
+  if (!m) return `kubernetesVersion "${kubernetesVersion}" is not a version like 1.35.4`;
+  const minor = (v: string) => Number(v.split(".")[1]);
+  const got = Number(m[2]);
+  if (Number(m[1]) !== 1 || got < minor(ISTIO_SUPPORTED_K8S.min) || got > minor(ISTIO_SUPPORTED_K8S.max)) {
+    return (
+      `kubernetesVersion ${kubernetesVersion} is outside what Istio ${ISTIO_VERSION} supports ` +
+      `(${ISTIO_SUPPORTED_K8S.min}-${ISTIO_SUPPORTED_K8S.max}); move the Istio pin in components/mesh/versions.ts first`
+    );
+  }
+  return undefined;
+}

@@ -20,8 +20,16 @@ export interface PlatformOutputs {
   grafanaAdminPassword: pulumi.Output<string>;
 }
 
-export function deployPlatform(config: ClusterConfig, provider: k8s.Provider): PlatformOutputs {
-  const mesh = new IstioMesh("mesh", { mesh: config.mesh }, { provider });
+/**
+ * @param kubernetesVersion the cluster's version when known (KubesprayCluster); the mesh
+ *   refuses one its Istio pin does not support
+ */
+export function deployPlatform(
+  config: ClusterConfig,
+  provider: k8s.Provider,
+  kubernetesVersion?: string,
+): PlatformOutputs {
+  const mesh = new IstioMesh("mesh", { mesh: config.mesh, kubernetesVersion }, { provider });
   const obs = new Observability(
     "observability",
     { observability: config.mesh.observability, dependsOn: [mesh] },

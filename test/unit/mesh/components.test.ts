@@ -72,6 +72,7 @@ describe("deployPlatform: IstioMesh, Observability, Flagger", () => {
     for (const r of engine.ofType(RELEASE)) {
       assert.equal(r.inputs.atomic, true, `${r.name} rolls back`);
       assert.equal(r.inputs.createNamespace, false, `${r.name} uses the namespace we create`);
+      assert.notEqual(r.inputs.skipCrds, true, `${r.name} installs its chart's CRDs`);
     }
   });
 
@@ -153,6 +154,17 @@ describe("deployPlatform: IstioMesh, Observability, Flagger", () => {
       assert.ok(
         !/NodePort|LoadBalancer/.test(v),
         `${String(r.inputs.name)} exposes no NodePort/LoadBalancer`,
+      );
+    }
+  });
+
+  it("is importable from the package root with its types", async () => {
+    const root = await import("../../../index");
+    for (const n of ["IstioMesh", "Observability", "Flagger", "planIstio", "buildCanary", "meshSchema"]) {
+      assert.equal(
+        typeof (root as Record<string, unknown>)[n],
+        n === "meshSchema" ? "object" : "function",
+        n,
       );
     }
   });

@@ -5,6 +5,7 @@ import {
   buildCanary,
   CHARTS,
   ISTIO_VERSION,
+  istioSupportError,
   loadCommand,
   planFlagger,
   planIstio,
@@ -42,6 +43,13 @@ describe("planIstio", () => {
       ["istio-base", "istiod", "istio-ingressgateway"],
     );
     assert.equal(plan.gateway.namespace, "istio-ingress");
+  });
+
+  it("supports the clusters' Kubernetes 1.35.4 and refuses versions outside 1.32-1.36", () => {
+    assert.equal(istioSupportError("1.35.4"), undefined);
+    assert.equal(istioSupportError("v1.32"), undefined);
+    assert.match(istioSupportError("1.37.0") ?? "", /outside what Istio 1\.30\.4 supports \(1\.32-1\.36\)/);
+    assert.match(istioSupportError("latest") ?? "", /not a version like 1\.35\.4/);
   });
 
   it("sets REGISTRY_ONLY egress and Prometheus metric merging in istiod's meshConfig", () => {
