@@ -2,6 +2,7 @@
 // tacc-paasA, ...). The KubesprayCluster section is added by components/cluster.
 import { z } from "zod";
 import { imageName, site, stackName } from "./fields";
+import { meshSchema } from "./mesh";
 
 /** Cluster slots of a site: two, so an upgrade builds the new cluster beside the old one. */
 export const SLOTS = ["paasA", "paasB"] as const;
@@ -13,6 +14,8 @@ export const clusterSchema = z.strictObject({
   /** the site stack whose network, security groups and bastion this cluster uses */
   siteStack: stackName,
   image: imageName,
+  /** Istio, observability and Flagger (components/mesh); every key has a default */
+  mesh: meshSchema.prefault({}),
 });
 
 export type ClusterConfig = z.output<typeof clusterSchema>;

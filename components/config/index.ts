@@ -11,3 +11,13 @@ export { openstackSchema } from "./openstack";
 export type { OpenstackConfig } from "./openstack";
 export { PROJECTS, decodeValue, parseStackConfig, loadStackConfig } from "./load";
 export type { ProjectKind, RawConfig, LoadedConfig } from "./load";
+export { meshSchema, PLATFORM_NAMESPACES, DEFAULT_NODE_PORTS, EGRESS_PROTOCOLS } from "./mesh";
+export type {
+  MeshConfig,
+  MeshAppConfig,
+  MeshCanaryConfig,
+  MeshEgressConfig,
+  MeshNamespaceConfig,
+  ObservabilityConfig,
+  IngressNodePorts,
+} from "./mesh";
