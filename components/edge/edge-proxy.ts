@@ -4,7 +4,13 @@ import * as random from "@pulumi/random";
 import { registerArtifact } from "../../src/artifacts";
 import { CloudFile } from "../../src/cloud-init";
 import { EDGE_PATHS, renderEdgeCloudInit } from "./render/edge-cloud-init";
-import { EdgeSlot, HealthCheckSettings, renderHaproxyConfig, renderSlotsMap } from "./render/haproxy";
+import {
+  EDGE_DEFAULT_HEALTH,
+  EDGE_DEFAULT_NODE_PORTS,
+  EDGE_DEFAULT_PORTS,
+  edgeHaproxyInput,
+} from "./render/edge-input";
+import { HealthCheckSettings, renderHaproxyConfig, renderSlotsMap } from "./render/haproxy";
 import {
   renderHaproxyCheckScript,
   renderKeepalivedAuth,
@@ -28,26 +34,9 @@ export interface EdgePorts {
   /** @default 8404 */ stats?: number;
 }
 
-export const DEFAULT_EDGE_PORTS: Required<EdgePorts> = {
-  preliveHttp: 8080,
-  preliveHttps: 8443,
-  peerHttp: 8081,
-  peerHttps: 8444,
-  stats: 8404,
-};
-
-export const DEFAULT_HEALTH_CHECK: HealthCheckSettings = {
-  interMs: 1000,
-  fastinterMs: 500,
-  downinterMs: 2000,
-  fall: 2,
-  rise: 3,
-  timeoutMs: 1000,
-  slowstartSeconds: 10,
-  observeErrorLimit: 3,
-};
-
-export const DEFAULT_NODE_PORTS = { http: 30080, https: 30443, status: 30021 };
+export const DEFAULT_EDGE_PORTS = EDGE_DEFAULT_PORTS;
+export const DEFAULT_HEALTH_CHECK = EDGE_DEFAULT_HEALTH;
+export const DEFAULT_NODE_PORTS = EDGE_DEFAULT_NODE_PORTS;
 
 export interface EdgeProxyArgs {
   /** site name ("iu", "tacc"): prefix of cloud names and host names */
@@ -137,12 +126,6 @@ function cidrKey(cidr: string): string {
 }
 
 const IP_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** Server names in HAProxy: slot and last two octets, stable while the node keeps its IP. */
-export function serverName(slot: string, ip: string): string {
-  const m = IP_RE.exec(ip);
-  return `${slot.toLowerCase()}-${m ? `${m[3]}-${m[4]}` : ip.replace(/[^0-9A-Za-z]/g, "-")}`;
-}
 
 /** @internal */
 function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resource) {
@@ -280,15 +263,14 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
   // The slots as HAProxy sees them. A slot whose stack is not up yet has no nodes: it is left
   // out with a warning (its backends stay empty), never an error.
   const slotLists = args.slots.map((s) =>
-    pulumi.output(s.ingressNodes).apply((nodes): EdgeSlot => {
+    pulumi.output(s.ingressNodes).apply((nodes) => {
       if (!nodes || nodes.length === 0) {
         pulumi.log.warn(
           `edge ${args.site}: slot ${s.name} has no ingressNodes (its stack is not up); its backends stay empty`,
           parent,
         );
-        return { name: s.name, servers: [] };
       }
-      return { name: s.name, servers: nodes.map((ip) => ({ name: serverName(s.name, ip), address: ip })) };
+      return { name: s.name, ingressNodes: nodes && nodes.length > 0 ? nodes : undefined };
     }),
   );
   const peerAddress = args.peer ? pulumi.output(args.peer.address) : pulumi.output(undefined);
@@ -301,27 +283,26 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
           parent,
         );
       }
-      return renderHaproxyConfig({
-        site: args.site,
-        liveSlot: args.liveSlot,
-        preliveSlot: args.preliveSlot,
-        slots,
-        nodePorts,
-        checkPath: "/healthz/ready",
-        peer: args.peer && peerAddr ? { site: args.peer.site, address: peerAddr } : undefined,
-        ports: { http: 80, https: 443, ...ports },
-        privateBindAddress: args.vip,
-        adminCidrs: args.adminCidrs,
-        stats: { user: statsUser, passwordEnv: "JSP_STATS_PASSWORD" },
-        health,
-        timeouts: { connectMs: 1000, clientSeconds: 30, serverSeconds: 30, queueSeconds: 5 },
-        maxconn: 20000,
-        paths: {
-          adminSocket: EDGE_PATHS.adminSocket,
-          stateFile: EDGE_PATHS.stateFile,
-          slotsMap: EDGE_PATHS.slotsMap,
-        },
-      });
+      return renderHaproxyConfig(
+        edgeHaproxyInput({
+          site: args.site,
+          liveSlot: args.liveSlot,
+          preliveSlot: args.preliveSlot,
+          slots,
+          nodePorts,
+          peer: args.peer && peerAddr ? { site: args.peer.site, address: peerAddr } : undefined,
+          ports,
+          vip: args.vip,
+          adminCidrs: args.adminCidrs,
+          statsUser,
+          health,
+          paths: {
+            adminSocket: EDGE_PATHS.adminSocket,
+            stateFile: EDGE_PATHS.stateFile,
+            slotsMap: EDGE_PATHS.slotsMap,
+          },
+        }),
+      );
     });
   const slotsMap = renderSlotsMap({ liveSlot: args.liveSlot, preliveSlot: args.preliveSlot });
   registerArtifact("haproxy/haproxy.cfg", haproxyConfig);

@@ -3,8 +3,9 @@ export {
   DEFAULT_EDGE_PORTS,
   DEFAULT_HEALTH_CHECK,
   DEFAULT_NODE_PORTS,
-  serverName,
 } from "./edge-proxy";
+export { edgeHaproxyInput, serverName } from "./render/edge-input";
+export type { EdgeInputOptions } from "./render/edge-input";
 export type { EdgeProxyArgs, EdgeSlotArgs, EdgePorts } from "./edge-proxy";
 export { renderHaproxyConfig, renderSlotsMap } from "./render/haproxy";
 export type { EdgeHaproxyInput, EdgeServer, EdgeSlot, EdgePeer, HealthCheckSettings } from "./render/haproxy";
