@@ -75,6 +75,8 @@ const SYSTEMD_DROPIN = [
   "# jetstream-paas: the stats password comes from this file (mode 0600), never from haproxy.cfg.",
   "[Service]",
   `EnvironmentFile=${EDGE_PATHS.haproxyEnv}`,
+  "# HAProxy sizes maxconn from this limit (no fixed maxconn in haproxy.cfg).",
+  "LimitNOFILE=200000",
   "",
 ].join("\n");
 

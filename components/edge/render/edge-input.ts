@@ -68,7 +68,6 @@ export function edgeHaproxyInput(o: EdgeInputOptions): EdgeHaproxyInput {
     stats: { user: o.statsUser ?? "jsp-admin", passwordEnv: "JSP_STATS_PASSWORD" },
     health: { ...EDGE_DEFAULT_HEALTH, ...o.health },
     timeouts: { connectMs: 1000, clientSeconds: 30, serverSeconds: 30, queueSeconds: 5 },
-    maxconn: 20000,
     paths: o.paths,
     extraGlobal: o.extraGlobal,
   };

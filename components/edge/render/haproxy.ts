@@ -86,8 +86,8 @@ export interface EdgeHaproxyInput {
   };
   health: HealthCheckSettings;
   timeouts: { connectMs: number; clientSeconds: number; serverSeconds: number; queueSeconds: number };
-  /** connection limit of the process */
-  maxconn: number;
+  /** connection limit; unset, HAProxy derives it from the open-file limit (systemd LimitNOFILE) */
+  maxconn?: number;
   /** files and sockets; tests and the drill substitute their own */
   paths: {
     adminSocket: string;
@@ -188,7 +188,7 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
     "# change site config and run `pulumi up`; switch slots with `npm run edge -- switch`.",
     "global",
     "    master-worker",
-    `    maxconn ${i.maxconn}`,
+    ...(i.maxconn !== undefined ? [`    maxconn ${i.maxconn}`] : []),
     "    log /dev/log local0 info",
     "    user haproxy",
     "    group haproxy",
