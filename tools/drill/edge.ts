@@ -433,7 +433,7 @@ async function siteBlackhole(ctx: DrillContext): Promise<ScenarioReport> {
     const upAgain = await firstTrue(
       async () =>
         (await serverStates(p.socket)).some(
-          (x) => x.backend === `live_${cfg.liveSlot}_http` && x.server === names[0] && x.opState === 2,
+          (x) => x.backend === `live_${cfg.liveSlot}_http` && x.server === names[0] && x.opState !== 0,
         ),
       10000,
     );
