@@ -35,9 +35,9 @@ process.on("SIGTERM", () => process.exit(0));
  */
 export const LOAD_JS = `// drill load generator: bounded in count and time.
 const http = require("node:http");
-const [url, rate, seconds, conc, method] = process.argv.slice(2);
+const [url, rate, seconds, conc, method, keepAlive] = process.argv.slice(2);
 const total = Math.floor(Number(rate) * Number(seconds));
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number(conc) });
+const agent = new http.Agent({ keepAlive: keepAlive !== "close", maxSockets: Number(conc) });
 const results = [];
 let sent = 0, done = 0;
 const start = Date.now();
@@ -98,6 +98,7 @@ export function runLoad(
         String(opts.seconds),
         String(opts.concurrency),
         opts.method ?? "GET",
+        process.env.JSP_DRILL_CONN ?? "keep-alive",
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );

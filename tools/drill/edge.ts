@@ -105,6 +105,8 @@ function renderDrillHaproxy(cfg: EdgeIuConfig, p: Paths): string {
       statsUser: cfg.statsUser,
       health: cfg.health,
       paths: { adminSocket: p.socket, stateFile: p.state, slotsMap: p.map },
+      // the drill has no syslog: HAProxy logs to its own stderr (the edge's log file)
+      extraGlobal: ["log stderr format raw local0 info"],
     }),
   );
   writeFileSync(p.map, renderSlotsMap({ liveSlot: cfg.liveSlot, preliveSlot: cfg.preliveSlot }));
@@ -544,12 +546,23 @@ async function reloadUnderLoad(ctx: DrillContext): Promise<ScenarioReport> {
     await sleep(1500);
     const load = runLoad(site.client, site.scripts.load, `http://${VIP}/`, LOAD);
     await sleep(2000);
+    const t0 = Date.now();
+    const reloadAtMs: number[] = [];
     for (let k = 0; k < reloads; k++) {
+      reloadAtMs.push(Date.now() - t0);
       await reloadHitless(h, p);
       await sleep(1500);
     }
     const rs = await load;
-    return { reloads, ...summary(rs) };
+    const latch = await runtimeApi(p.socket, "show table failover_latch");
+    const tacc = rs.filter((r) => r.by === "tacc").map((r) => r.t - t0);
+    return {
+      reloads,
+      ...summary(rs),
+      latchSet: /gpt0=1/.test(latch),
+      taccAtMs: tacc.slice(0, 10),
+      reloadAtMs,
+    };
   });
   const base = await withSite(ctx, 1, async (site) => {
     const b = new Baseline(site, edgeFiles(join(site.logDir, ".."), "baseline"));

@@ -209,6 +209,9 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
     "    log global",
     "    option httplog",
     "    option dontlognull",
+    "    # On reload, an idle keep-alive client connection is closed after its next response",
+    "    # (Connection: close), not under a request in flight (HAProxy 2.6+).",
+    "    option idle-close-on-response",
     "    option redispatch 1",
     "    retries 3",
     `    timeout connect ${i.timeouts.connectMs}ms`,
@@ -246,7 +249,11 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
       lines.push(`    acl ${s.name}_down nbsrv(slot_${s.name}_http) eq 0`);
     }
     if (i.peer) {
-      for (const s of slots) lines.push(`    ${req} sc-set-gpt0(0) 1 if live_is_${s.name} ${s.name}_down`);
+      // A process that is stopping (the old one during a reload) sees its backends stopped
+      // and nbsrv 0: it must never set the latch.
+      lines.push("    acl reloading stopping");
+      for (const s of slots)
+        lines.push(`    ${req} sc-set-gpt0(0) 1 if live_is_${s.name} ${s.name}_down !reloading`);
       lines.push("    acl failed_over sc_get_gpt0(0) eq 1");
       lines.push(`    use_backend peer_${mode === "http" ? "http" : "https"} if failed_over`);
     }
