@@ -48,6 +48,7 @@ export function renderApplyScript(): string {
     "set -euo pipefail",
     `STAGE=${p.stageDir}`,
     "set -a",
+    "# shellcheck source=/dev/null",
     `. ${p.haproxyEnv}`,
     "set +a",
     `haproxy -c -q -f "$STAGE/haproxy.cfg"`,

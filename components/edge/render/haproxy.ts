@@ -243,7 +243,7 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
 
   const liveAcls = (mode: "http" | "tcp") => {
     const req = mode === "http" ? "http-request" : "tcp-request content";
-    const lines = [`    ${req} track-sc0 int(1) table failover_latch`];
+    const lines = i.peer ? [`    ${req} track-sc0 int(1) table failover_latch`] : [];
     for (const s of slots) {
       lines.push(`    acl live_is_${s.name} str(live),map(${map},${i.liveSlot}) -m str ${s.name}`);
       lines.push(`    acl ${s.name}_down nbsrv(slot_${s.name}_http) eq 0`);
