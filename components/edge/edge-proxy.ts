@@ -100,6 +100,8 @@ export class EdgeProxy extends pulumi.ComponentResource {
   public readonly statsPassword: pulumi.Output<string>;
   /** the rendered haproxy.cfg (no secret in it) */
   public readonly haproxyConfig: pulumi.Output<string>;
+  /** host name -> rendered keepalived.conf (the auth password is an include, not in it) */
+  public readonly keepalivedConfigs: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("jetstream:edge:EdgeProxy", name, args, opts);
@@ -110,6 +112,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
     this.statsUser = r.statsUser;
     this.statsPassword = r.statsPassword;
     this.haproxyConfig = r.haproxyConfig;
+    this.keepalivedConfigs = r.keepalivedConfigs;
     this.registerOutputs({
       vipAddress: this.vipAddress,
       publicAddress: this.publicAddress,
@@ -117,6 +120,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
       statsUser: this.statsUser,
       statsPassword: this.statsPassword,
       haproxyConfig: this.haproxyConfig,
+      keepalivedConfigs: this.keepalivedConfigs,
     });
   }
 }
@@ -312,6 +316,7 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
   const notifyScript = renderNotifyScript(EDGE_PATHS.notifyLog);
   const extras = pulumi.all([pulumi.output(args.extraFiles ?? []), pulumi.output(args.extraRuncmd ?? [])]);
   const instances: openstack.compute.Instance[] = [];
+  const keepalivedTexts: pulumi.Output<string>[] = [];
   hostNames.forEach((host, k) => {
     const keepalivedCfg = pulumi.all(hostIps).apply((ips) =>
       renderKeepalivedConfig({
@@ -329,6 +334,7 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
       }),
     );
     registerArtifact(`keepalived/${host}.conf`, keepalivedCfg);
+    keepalivedTexts.push(keepalivedCfg);
     const cloudInit = (secrets: pulumi.Input<[string, string]>, placeholder: boolean) =>
       pulumi
         .all([haproxyConfig, keepalivedCfg, extras, secrets])
@@ -389,5 +395,8 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
     statsUser: pulumi.output(statsUser),
     statsPassword: pulumi.secret(statsPassword.result),
     haproxyConfig,
+    keepalivedConfigs: pulumi
+      .all(keepalivedTexts)
+      .apply((t) => Object.fromEntries(hostNames.map((h, k) => [h, t[k]])) as Record<string, string>),
   };
 }

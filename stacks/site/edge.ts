@@ -12,6 +12,8 @@ export interface EdgeStackOutputs {
   edgeHosts: pulumi.Output<Record<string, string>>;
   edgeStatsUser: pulumi.Output<string>;
   edgeStatsPassword: pulumi.Output<string>;
+  edgeHaproxyConfig: pulumi.Output<string>;
+  edgeKeepalivedConfigs: pulumi.Output<Record<string, string>>;
   edgeLiveSlot: string;
   edgePreliveSlot: string | undefined;
 }
@@ -87,6 +89,8 @@ export function createEdge(config: SiteConfig, shell: SiteNetwork): EdgeStackOut
     edgeHosts: proxy.hostAddresses,
     edgeStatsUser: proxy.statsUser,
     edgeStatsPassword: proxy.statsPassword,
+    edgeHaproxyConfig: proxy.haproxyConfig,
+    edgeKeepalivedConfigs: proxy.keepalivedConfigs,
     edgeLiveSlot: edge.live,
     edgePreliveSlot: edge.prelive,
   };

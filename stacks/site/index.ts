@@ -31,5 +31,7 @@ export const edgeVip = edge?.edgeVip;
 export const edgeHosts = edge?.edgeHosts;
 export const edgeStatsUser = edge?.edgeStatsUser;
 export const edgeStatsPassword = edge?.edgeStatsPassword;
+export const edgeHaproxyConfig = edge?.edgeHaproxyConfig;
+export const edgeKeepalivedConfigs = edge?.edgeKeepalivedConfigs;
 export const edgeLiveSlot = edge?.edgeLiveSlot;
 export const edgePreliveSlot = edge?.edgePreliveSlot;
