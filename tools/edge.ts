@@ -113,7 +113,7 @@ async function main(): Promise<number> {
     for (const h of hosts) {
       const usable = usableServers(await h.send("show servers state"));
       const live = parseMap(await h.send(`show map ${mapFile}`)).live;
-      if (!live || (usable[`live_${live}_http`] ?? 0) === 0) {
+      if (!live || (usable[`slot_${live}_http`] ?? 0) === 0) {
         throw new Error(`${h.name}: live slot ${live ?? "?"} has no usable node; refusing to fail back`);
       }
     }

@@ -61,7 +61,8 @@ export async function switchSlots(
       `this edge has no backend for slot ${choice.live}: run pulumi up with it in edge.slots first`,
     );
   }
-  if ((usable[`live_${choice.live}_http`] ?? 0) === 0) {
+  // slot_<slot>_http holds the slot's nodes only (live_* also has the other site as backup)
+  if ((usable[`slot_${choice.live}_http`] ?? 0) === 0) {
     throw new Error(
       `slot ${choice.live} has no usable ingress node on this edge; refusing to switch live to it`,
     );

@@ -9,6 +9,9 @@ const STATE = [
   "10 live_paasA_http 1 paasa-0-21 10.20.0.21 2 0 1 1 3 15 3 4 6 0 0 0 - 30080 - 0 30021 - - 30021",
   "14 live_paasB_http 1 paasb-0-31 10.20.0.31 2 0 1 1 3 15 3 4 6 0 0 0 - 30080 - 0 30021 - - 30021",
   "14 live_paasB_http 2 paasb-0-32 10.20.0.32 0 0 1 1 3 15 3 4 6 0 0 0 - 30080 - 0 30021 - - 30021",
+  "14 live_paasB_http 3 tacc-edge 198.51.100.140 2 0 1 1 3 15 3 4 6 0 0 0 - 8081 - 0 0 - - 0",
+  "16 slot_paasB_http 1 paasb-0-31 10.20.0.31 2 0 1 1 3 1 0 3 0 0 0 0 - 30080 - 0 0 - - 0",
+  "16 slot_paasB_http 2 paasb-0-32 10.20.0.32 0 0 1 1 3 1 0 3 0 0 0 0 - 30080 - 0 0 - - 0",
   "",
 ].join("\n");
 
@@ -35,7 +38,7 @@ function fakeApi(map: Record<string, string>, state = STATE) {
 describe("edge runtime switch", () => {
   it("parses maps and counts usable servers", () => {
     assert.deepEqual(parseMap("0x1 live paasA\n0x2 prelive paasB\n"), { live: "paasA", prelive: "paasB" });
-    assert.deepEqual(usableServers(STATE), { live_paasA_http: 1, live_paasB_http: 1 });
+    assert.deepEqual(usableServers(STATE), { live_paasA_http: 1, live_paasB_http: 2, slot_paasB_http: 1 });
   });
 
   it("moves live and pre-live with set map and verifies the result", async () => {
@@ -45,8 +48,8 @@ describe("edge runtime switch", () => {
     assert.ok(api.sent.includes("set map /etc/haproxy/jsp-slots.map live paasB"));
   });
 
-  it("refuses to switch live to a slot with no usable node", async () => {
-    const down = STATE.replace(/(live_paasB_http 1 paasb-0-31 10\.20\.0\.31) 2/, "$1 0");
+  it("refuses to switch live to a slot with no usable node, even if its backup is up", async () => {
+    const down = STATE.replace(/(slot_paasB_http 1 paasb-0-31 10\.20\.0\.31) 2/, "$1 0");
     const api = fakeApi({ live: "paasA", prelive: "paasB" }, down);
     await assert.rejects(
       switchSlots(api.send, "/m", { live: "paasB", prelive: "paasA" }),
