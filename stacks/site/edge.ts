@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../components/config";
 import { DEFAULT_NODE_PORTS, EdgeProxy } from "../../components/edge";
 import type { SiteNetwork } from "../../components/network";
+import type { CloudFile } from "../../src/cloud-init";
 
 export interface EdgeStackOutputs {
   edgePublicAddress: pulumi.Output<string>;
@@ -27,7 +28,17 @@ function nodePortsOf(v: unknown): NodePorts | undefined {
     : undefined;
 }
 
-export function createEdge(config: SiteConfig, shell: SiteNetwork): EdgeStackOutputs | undefined {
+/** What other components ship on the edge hosts (e.g. the failover controller). */
+export interface EdgeHostExtras {
+  files?: pulumi.Input<CloudFile[]>;
+  runcmd?: pulumi.Input<Array<string | string[]>>;
+}
+
+export function createEdge(
+  config: SiteConfig,
+  shell: SiteNetwork,
+  extras: EdgeHostExtras = {},
+): EdgeStackOutputs | undefined {
   const edge = config.edge;
   if (!edge) return undefined;
   const refs = new Map<string, pulumi.StackReference>();
@@ -82,6 +93,8 @@ export function createEdge(config: SiteConfig, shell: SiteNetwork): EdgeStackOut
     ports: edge.ports,
     healthCheck: edge.healthCheck,
     statsUser: edge.statsUser,
+    extraFiles: extras.files,
+    extraRuncmd: extras.runcmd,
   });
   return {
     edgePublicAddress: proxy.publicAddress,
