@@ -4,3 +4,4 @@ export * from "./components/network";
 export { registerArtifact, registeredArtifacts } from "./src/artifacts";
 export type { Artifact } from "./src/artifacts";
 export * from "./components/mesh";
+export * from "./components/edge";

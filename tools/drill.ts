@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { cleanupAll } from "./drill/netns";
 import { SCENARIOS } from "./drill/scenarios";
 import type { ScenarioReport } from "./drill/types";
 
@@ -46,6 +47,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Ctrl-C or a kill: remove every namespace and process the drill made, then leave.
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(sig, () => {
+      log(`drill: ${sig}, cleaning up`);
+      cleanupAll(log);
+      process.exit(130);
+    });
+  }
   const reports: ScenarioReport[] = [];
   for (const s of chosen) {
     const workDir = mkdtempSync(join(tmpdir(), `jsp-drill-${s.name}-`));
@@ -61,7 +70,10 @@ async function main(): Promise<number> {
         error: err instanceof Error ? err.message : String(err),
       });
     } finally {
-      rmSync(workDir, { recursive: true, force: true });
+      // a scenario that timed out may have left namespaces and processes behind
+      cleanupAll(log);
+      if (process.env.JSP_DRILL_KEEP) log(`kept ${workDir}`);
+      else rmSync(workDir, { recursive: true, force: true });
     }
   }
   const text = `${JSON.stringify({ generatedAt: new Date().toISOString(), scenarios: reports }, null, 2)}\n`;

@@ -1,8 +1,21 @@
 // Schema of the site project's config (`jetstream-paas:*`, stacks iu and tacc).
 // Sections owned by later components (edge, jenkins, state) are added here, one key each.
 import { z } from "zod";
-import { parseCidr } from "../../src/cidr";
-import { adminCidr, cidr, dnsLabel, flavor, imageName, ipv4, noOverlap, site, sshPublicKey } from "./fields";
+import { parseCidr, parseIp } from "../../src/cidr";
+import { SLOTS } from "./cluster";
+import {
+  adminCidr,
+  cidr,
+  dnsLabel,
+  flavor,
+  imageName,
+  ipv4,
+  noOverlap,
+  port,
+  site,
+  sshPublicKey,
+  stackName,
+} from "./fields";
 
 export const networkSchema = z
   .strictObject({
@@ -62,6 +75,122 @@ export const bastionSchema = z.strictObject({
   image: imageName.optional(),
 });
 
+const slotName = z.enum(SLOTS, { error: `must be one of ${SLOTS.join(", ")}` });
+
+/** Edge of a site (components/edge, docs/edge.md): HAProxy pair + keepalived VIP. */
+export const edgeSchema = z
+  .strictObject({
+    /** edge hosts; 2 for a VIP that survives a lost host, 1 only for a lab */
+    hosts: z
+      .number({ error: "must be a number" })
+      .int({ error: "must be 1 or 2" })
+      .min(1, { error: "must be 1 or 2" })
+      .max(2, { error: "must be 1 or 2" })
+      .default(2),
+    flavor: flavor.default("m3.small"),
+    /** image override; defaults to the stack's `image` */
+    image: imageName.optional(),
+    /** the VIP: a fixed IP on the site subnet, held by one edge host at a time */
+    vip: ipv4,
+    /** NIC of the site subnet on the edge image (Jetstream2 Ubuntu 24.04: ens3) */
+    interface: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,15}$/, { error: "must be a network interface name" })
+      .default("ens3"),
+    /** VRRP router id, unique on the subnet */
+    virtualRouterId: z
+      .number({ error: "must be a number" })
+      .int({ error: "must be 1-255" })
+      .min(1, { error: "must be 1-255" })
+      .max(255, { error: "must be 1-255" })
+      .default(51),
+    /** cluster stacks of this site by slot: `paasA: organization/jetstream-paas-cluster/paasA` */
+    slots: z.partialRecord(slotName, stackName).refine((r) => Object.keys(r).length > 0, {
+      error: "must name the stack of at least one slot",
+    }),
+    /** slot behind the live frontends (80/443) */
+    live: slotName,
+    /** slot behind the pre-live frontends (admin CIDRs only); omit when no slot is under test */
+    prelive: slotName.optional(),
+    /**
+     * The other site's *site* stack; its `edgePublicAddress` (edge VIP floating IP) becomes the
+     * `backup` server of the live backends. Private subnets are not routed between sites.
+     */
+    peerStack: stackName.optional(),
+    /**
+     * Sources allowed on the peer frontends (ports.peerHttp/peerHttps). The other site's edge
+     * leaves through its router's SNAT address; narrow this to it once known.
+     */
+    peerSourceCidrs: z.array(cidr).min(1, { error: "must list at least one CIDR" }).default(["0.0.0.0/0"]),
+    ports: z
+      .strictObject({
+        preliveHttp: port.default(8080),
+        preliveHttps: port.default(8443),
+        peerHttp: port.default(8081),
+        peerHttps: port.default(8444),
+        stats: port.default(8404),
+      })
+      .default({ preliveHttp: 8080, preliveHttps: 8443, peerHttp: 8081, peerHttps: 8444, stats: 8404 }),
+    healthCheck: z
+      .strictObject({
+        interMs: z.number().int().min(100, { error: "must be >= 100 ms" }).default(1000),
+        fastinterMs: z.number().int().min(100, { error: "must be >= 100 ms" }).default(500),
+        downinterMs: z.number().int().min(100, { error: "must be >= 100 ms" }).default(2000),
+        fall: z.number().int().min(1, { error: "must be >= 1" }).default(2),
+        rise: z
+          .number()
+          .int()
+          .min(2, { error: "must be >= 2 (one success must not bring a node back)" })
+          .default(3),
+        timeoutMs: z.number().int().min(100, { error: "must be >= 100 ms" }).default(1000),
+        slowstartSeconds: z.number().int().min(0).default(10),
+        observeErrorLimit: z.number().int().min(1, { error: "must be >= 1" }).default(3),
+      })
+      .default({
+        interMs: 1000,
+        fastinterMs: 500,
+        downinterMs: 2000,
+        fall: 2,
+        rise: 3,
+        timeoutMs: 1000,
+        slowstartSeconds: 10,
+        observeErrorLimit: 3,
+      }),
+    /** stats/metrics user; the password is generated (@pulumi/random), never configured */
+    statsUser: dnsLabel.default("jsp-admin"),
+  })
+  .superRefine((e, ctx) => {
+    if (!(e.live in e.slots)) {
+      ctx.addIssue({ code: "custom", path: ["live"], input: e.live, message: "must be a key of edge.slots" });
+    }
+    if (e.prelive !== undefined) {
+      if (e.prelive === e.live) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["prelive"],
+          input: e.prelive,
+          message: "must differ from edge.live",
+        });
+      } else if (!(e.prelive in e.slots)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["prelive"],
+          input: e.prelive,
+          message: "must be a key of edge.slots",
+        });
+      }
+    }
+    const ports = Object.values(e.ports);
+    if (new Set([80, 443, ...ports]).size !== ports.length + 2) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ports"],
+        input: e.ports,
+        message: "every edge port must differ from the others and from 80/443",
+      });
+    }
+  });
+
 export const siteSchema = z
   .strictObject({
     site,
@@ -72,15 +201,43 @@ export const siteSchema = z
     network: networkSchema,
     ssh: sshSchema,
     bastion: bastionSchema.default({ flavor: "m3.tiny" }),
+    /** the site's edge (HAProxy pair + VIP); omit for a site without one */
+    edge: edgeSchema.optional(),
   })
   .superRefine((c, ctx) => {
     const entries: Array<[string, string]> = [["network.cidr", c.network.cidr]];
     c.adminCidrs.forEach((a, i) => entries.push([`adminCidrs.${i}`, a]));
     noOverlap(ctx, entries);
+    if (c.edge) {
+      const net = parseCidr(c.network.cidr);
+      const vip = parseIp(c.edge.vip);
+      if (net && vip !== undefined) {
+        const size = 2 ** (32 - net.prefix);
+        const off = vip - net.base;
+        // .0 network, .1 router, last = broadcast; OpenStack's DHCP pool starts at .2, so the
+        // VIP should sit outside the allocation pool, e.g. near the top of the subnet.
+        if (off < 0 || off >= size) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["edge", "vip"],
+            input: c.edge.vip,
+            message: `must be inside network.cidr ${c.network.cidr}`,
+          });
+        } else if (off <= 1 || off === size - 1) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["edge", "vip"],
+            input: c.edge.vip,
+            message: "must not be the network, gateway (.1) or broadcast address",
+          });
+        }
+      }
+    }
   });
 
 export type SiteConfig = z.output<typeof siteSchema>;
 export type NetworkConfig = z.output<typeof networkSchema>;
+export type EdgeConfig = z.output<typeof edgeSchema>;
 
 /** Keys of this namespace whose value must be a Pulumi secret (`pulumi config set --secret`). */
 export const SITE_SECRET_KEYS: readonly string[] = [];

@@ -2,6 +2,7 @@
 // join it in their own components. Config is parsed first: a bad config declares nothing.
 import { loadStackConfig } from "../../components/config";
 import { SiteNetwork } from "../../components/network";
+import { createEdge } from "./edge";
 
 const { config } = loadStackConfig("site");
 
@@ -22,3 +23,15 @@ export const keypairName = shell.keypairName;
 export const bastionAddress = shell.bastionAddress;
 export const bastionFixedIp = shell.bastionFixedIp;
 export const externalNetwork = shell.externalNetwork;
+
+// Edge (components/edge, docs/edge.md): HAProxy pair + VIP, live/pre-live, backup = other site.
+const edge = createEdge(config, shell);
+export const edgePublicAddress = edge?.edgePublicAddress;
+export const edgeVip = edge?.edgeVip;
+export const edgeHosts = edge?.edgeHosts;
+export const edgeStatsUser = edge?.edgeStatsUser;
+export const edgeStatsPassword = edge?.edgeStatsPassword;
+export const edgeHaproxyConfig = edge?.edgeHaproxyConfig;
+export const edgeKeepalivedConfigs = edge?.edgeKeepalivedConfigs;
+export const edgeLiveSlot = edge?.edgeLiveSlot;
+export const edgePreliveSlot = edge?.edgePreliveSlot;
