@@ -3,6 +3,7 @@
 // optional Flagger canary), the external hosts apps may call (egress ServiceEntries under
 // REGISTRY_ONLY) and the observability add-ons. Every key has a default, so a stack with no
 // `mesh` key still gets a working, locked-down mesh with no app in it.
+import { INGRESS_NODE_PORT_DEFAULTS } from "../../src/ingress-ports";
 import { z } from "zod";
 import { dnsLabel, port } from "./fields";
 
@@ -37,7 +38,7 @@ export const duration = z
   .string({ error: "must be a string" })
   .regex(/^[1-9][0-9]*(s|m|h|d)$/, { error: "must be a duration such as 30s, 1m, 2h or 15d" });
 
-export const DEFAULT_NODE_PORTS = { http: 30080, https: 30443, status: 30021 } as const;
+export const DEFAULT_NODE_PORTS = INGRESS_NODE_PORT_DEFAULTS;
 
 export const ingressNodePortsSchema = z
   .strictObject({

@@ -1,4 +1,4 @@
-export { EdgeProxy, DEFAULT_EDGE_PORTS, DEFAULT_HEALTH_CHECK, DEFAULT_NODE_PORTS } from "./edge-proxy";
+export { EdgeProxy, DEFAULT_EDGE_PORTS, DEFAULT_HEALTH_CHECK } from "./edge-proxy";
 export { edgeHaproxyInput, serverName } from "./render/edge-input";
 export type { EdgeInputOptions } from "./render/edge-input";
 export type { EdgeProxyArgs, EdgeSlotArgs, EdgePorts } from "./edge-proxy";

@@ -1,6 +1,7 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import { registerArtifact } from "../../src/artifacts";
+import { INGRESS_NODE_PORT_DEFAULTS } from "../../src/ingress-ports";
 import { renderBastionCloudInit } from "./render/bastion-cloud-init";
 import { GROUP_ROLES, GroupRole, planSecurityRules, RuleSpec } from "./render/security-rules";
 
@@ -42,7 +43,7 @@ export interface SiteNetworkArgs {
   apiPort?: number;
 }
 
-export const DEFAULT_INGRESS_NODE_PORTS = [30080, 30443, 30021];
+export const DEFAULT_INGRESS_NODE_PORTS: number[] = Object.values(INGRESS_NODE_PORT_DEFAULTS);
 
 /**
  * The site shell: network, subnet, router attachment, least-privilege security groups,

@@ -3,7 +3,8 @@
 // that exists but was never brought up has no outputs: its slot is left out with a warning.
 import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../components/config";
-import { DEFAULT_NODE_PORTS, EdgeProxy } from "../../components/edge";
+import { DEFAULT_NODE_PORTS } from "../../components/config";
+import { EdgeProxy } from "../../components/edge";
 import type { SiteNetwork } from "../../components/network";
 import type { CloudFile } from "../../src/cloud-init";
 

@@ -1,6 +1,7 @@
 // The one place that turns site config + resolved stack outputs into the HAProxy renderer's
 // input. The EdgeProxy component and the drill both call it, so the drill runs the config the
 // stack renders, with only addresses and file paths substituted.
+import { INGRESS_NODE_PORT_DEFAULTS } from "../../../src/ingress-ports";
 import { EdgeHaproxyInput, EdgeSlot, HealthCheckSettings } from "./haproxy";
 
 export const EDGE_DEFAULT_PORTS = {
@@ -22,7 +23,7 @@ export const EDGE_DEFAULT_HEALTH: HealthCheckSettings = {
   observeErrorLimit: 3,
 };
 
-export const EDGE_DEFAULT_NODE_PORTS = { http: 30080, https: 30443, status: 30021 };
+export const EDGE_DEFAULT_NODE_PORTS = INGRESS_NODE_PORT_DEFAULTS;
 
 export interface EdgeInputOptions {
   site: string;
