@@ -1,4 +1,5 @@
 // Every drill scenario, in the order `npm run drill` runs them. Each component adds its own.
+import { dbFailoverScenario } from "./db-failover";
 import type { DrillScenario } from "./types";
 
-export const SCENARIOS: DrillScenario[] = [];
+export const SCENARIOS: DrillScenario[] = [dbFailoverScenario];
