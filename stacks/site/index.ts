@@ -1,7 +1,9 @@
 // Program of the site project (stacks iu, tacc): the network shell now; edge and Jenkins
 // join it in their own components. Config is parsed first: a bad config declares nothing.
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../components/config";
 import { SiteNetwork } from "../../components/network";
+import { deployState } from "./state";
 
 const { config } = loadStackConfig("site");
 
@@ -22,3 +24,10 @@ export const keypairName = shell.keypairName;
 export const bastionAddress = shell.bastionAddress;
 export const bastionFixedIp = shell.bastionFixedIp;
 export const externalNetwork = shell.externalNetwork;
+
+// Cross-site PostgreSQL (components/state): the peer site's stack reads these two.
+const state = deployState(config, shell);
+export const stateDb = state.then((s) => s?.stateDb);
+export const stateCredentials = state.then((s) =>
+  s?.stateCredentials ? pulumi.secret(s.stateCredentials) : undefined,
+);

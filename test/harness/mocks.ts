@@ -8,6 +8,12 @@ import { clearArtifacts } from "../../src/artifacts";
 import { invokeResult, mockUuid, MockCloud, newMockCloud, Props, STATE_HANDLERS } from "./mock-state";
 
 export const SECRET_PLACEHOLDER = "[secret]";
+/** Outputs the real providers mark secret: recorded so that writers can prove none leaks. */
+const SECRET_OUTPUTS: Record<string, readonly string[]> = {
+  "random:index/randomPassword:RandomPassword": ["result"],
+  "tls:index/privateKey:PrivateKey": ["privateKeyPem"],
+  "openstack:identity/ec2CredentialV3:Ec2CredentialV3": ["secret"],
+};
 // Pulumi's wire marker for a secret value (runtime/rpc.ts specialSigKey/specialSecretSig).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -80,11 +86,8 @@ export class MockEngine implements pulumi.runtime.Mocks {
     const handler = STATE_HANDLERS[args.type];
     const inputs = stripSecrets(args.inputs as Props) as Props;
     const result = handler ? handler(this.cloud, args.name, inputs) : { state: inputs };
-    if (
-      args.type === "random:index/randomPassword:RandomPassword" &&
-      typeof result.state.result === "string"
-    ) {
-      this.secretValues.add(result.state.result);
+    for (const key of SECRET_OUTPUTS[args.type] ?? []) {
+      if (typeof result.state[key] === "string") this.secretValues.add(result.state[key] as string);
     }
     return { id: result.id ?? mockUuid(`${args.type}:${args.name}`), state: result.state };
   }
