@@ -556,6 +556,21 @@ export async function runDbFailover(
     }
     log("controller watching: primary site healthy");
 
+    // ---- commit latency, synchronous vs local, measured with pgbench (3 s each, one client)
+    await must("bench table", appPsql(iu.port, "CREATE TABLE drill_bench (id bigserial PRIMARY KEY, v int)"));
+    const benchScript = join(base, "bench.sql");
+    writeFileSync(benchScript, "INSERT INTO drill_bench (v) VALUES (1);\n");
+    const bench = async (level: string) => {
+      const r = await run(join(PG_BIN, "pgbench"), ["-n", "-c", "1", "-T", "3", "-f", benchScript, appConn(iu.port)], {
+        env: { ...process.env, PGOPTIONS: `-c synchronous_commit=${level}` },
+        timeoutMs: 20_000,
+      });
+      const m = /latency average = ([\d.]+) ms/.exec(r.out);
+      return m ? Number(m[1]) : null;
+    };
+    const latencyByLevel = { on: await bench("on"), remote_write: await bench("remote_write"), local: await bench("local") };
+    log(`commit latency (pgbench, loopback): ${JSON.stringify(latencyByLevel)} ms`);
+
     // ---- the writer: one INSERT at a time, each acknowledged only after its commit
     const acked: number[] = [];
     const ackAt = new Map<number, number>();
