@@ -561,14 +561,22 @@ export async function runDbFailover(
     const benchScript = join(base, "bench.sql");
     writeFileSync(benchScript, "INSERT INTO drill_bench (v) VALUES (1);\n");
     const bench = async (level: string) => {
-      const r = await run(join(PG_BIN, "pgbench"), ["-n", "-c", "1", "-T", "3", "-f", benchScript, appConn(iu.port)], {
-        env: { ...process.env, PGOPTIONS: `-c synchronous_commit=${level}` },
-        timeoutMs: 20_000,
-      });
+      const r = await run(
+        join(PG_BIN, "pgbench"),
+        ["-n", "-c", "1", "-T", "3", "-f", benchScript, appConn(iu.port)],
+        {
+          env: { ...process.env, PGOPTIONS: `-c synchronous_commit=${level}` },
+          timeoutMs: 20_000,
+        },
+      );
       const m = /latency average = ([\d.]+) ms/.exec(r.out);
       return m ? Number(m[1]) : null;
     };
-    const latencyByLevel = { on: await bench("on"), remote_write: await bench("remote_write"), local: await bench("local") };
+    const latencyByLevel = {
+      on: await bench("on"),
+      remote_write: await bench("remote_write"),
+      local: await bench("local"),
+    };
     log(`commit latency (pgbench, loopback): ${JSON.stringify(latencyByLevel)} ms`);
 
     // ---- the writer: one INSERT at a time, each acknowledged only after its commit
@@ -815,9 +823,10 @@ export async function runDbFailover(
         synchronousStandbyNames: `FIRST 1 (${postgresConfInput(profile(iu, "primary", tacc)).replication.standbyName})`,
       },
       commitLatencyMs: {
-        mean: round(meanCommitMs),
-        p99,
-        note: "loopback; a cross-site standby adds one IU-TACC round trip per commit",
+        writerMean: round(meanCommitMs),
+        writerP99: p99,
+        pgbenchAverageBySynchronousCommit: latencyByLevel,
+        note: "loopback, both servers on one disk; across sites a synchronous commit adds one IU-TACC round trip",
       },
       controller: {
         windowSeconds: opts.windowSeconds,
@@ -825,7 +834,10 @@ export async function runDbFailover(
         minSamples: opts.minSamples,
         events: evs
           .filter((e) => e.event !== "decision" || e.action !== "none")
-          .map((e) => `${e.at} ${e.event}${e.detail ? `: ${String(e.detail)}` : ""}`),
+          .map((e) => {
+            const text = String(e.detail ?? e.reason ?? "").split("\n")[0];
+            return `${e.at} ${e.event}${text ? `: ${text}` : ""}`;
+          }),
         returnedPrimaryFenced: evs.some((e) => e.event === "returned-primary-fenced"),
         stateAfterReturn: stateNow,
         pointerAfterReturn: pointerNow.site,
