@@ -74,11 +74,9 @@ export const bastionSchema = z.strictObject({
   image: imageName.optional(),
 });
 
-const sqlIdent = z
-  .string({ error: "must be a string" })
-  .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
-    error: "must be a lowercase SQL identifier (a-z, 0-9, _; at most 63)",
-  });
+const sqlIdent = z.string({ error: "must be a string" }).regex(/^[a-z_][a-z0-9_]{0,62}$/, {
+  error: "must be a lowercase SQL identifier (a-z, 0-9, _; at most 63)",
+});
 
 /** Cross-site PostgreSQL (components/state, docs/failover.md). */
 export const stateSchema = z

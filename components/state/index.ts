@@ -22,4 +22,5 @@ export { renderDbCloudInit, DB_PATHS } from "./render/db-cloud-init";
 export type { DbCloudInitInput } from "./render/db-cloud-init";
 export { renderSetupScript, renderBackupScript, renderBackupUnits } from "./render/db-scripts";
 export { postgresConfInput, pgHbaInput, standbyName, DEBIAN_PATHS, PG_MAJOR, ROLES } from "./render/profile";
-export * from "./controller";
+// the controller library (decision, HAProxy view, operator steps) as one namespace
+export * as failoverController from "./controller";

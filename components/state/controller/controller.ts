@@ -174,8 +174,10 @@ export async function runController(cfg: ControllerConfig, opts: { maxTicks?: nu
     history.push(sample);
     history = prune(history, cfg.policy, sample.at);
     const state = loadState(cfg);
-    if (state.phase === "failed-over") {
+    if (state.phase === "failed-over" && cfg.probePrimary) {
       // The old primary came back: it must not take writes. Fence it; never fail back.
+      // (Only where a network path to it exists, i.e. probePrimary; otherwise synchronous
+      // replication keeps it from committing: docs/failover.md.)
       const old = await probe(cfg.psqlPath, cfg.primary);
       if (old.ok && old.inRecovery === false && old.readOnly === false && isLeader(cfg)) {
         const f = await fence(cfg.psqlPath, cfg.primary);

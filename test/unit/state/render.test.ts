@@ -16,8 +16,8 @@ import {
   renderPostgresqlConf,
   renderPointerScript,
   renderSetupScript,
-  parseControllerConfig,
 } from "../../../components/state";
+import { parseControllerConfig } from "../../../components/state/controller/config";
 import type { StateProfileInput } from "../../../components/state/render/profile";
 
 const base: StateProfileInput = {
