@@ -273,11 +273,10 @@ export async function runDbFailover(
       maxSlotWalKeepSizeMb: 10240,
       paths: s.paths,
     });
-    const writeConf = (s: Server, p: StateProfileInput) => {
+    const writeConf = (s: Server, p: StateProfileInput, peer: Server) => {
       const confIn = postgresConfInput(p);
       // port of the peer differs on one host; on the sites both use 5432
-      if (confIn.replication.primary)
-        confIn.replication.primary.port = p.role === "replica" ? iu.port : tacc.port;
+      if (confIn.replication.primary) confIn.replication.primary.port = peer.port;
       const conf = join(s.paths.confDirectory, "postgresql.conf");
       writeFileSync(conf, renderPostgresqlConf(confIn));
       writeFileSync(join(s.paths.confDirectory, "pg_hba.conf"), renderPgHba(pgHbaInput(p)));
@@ -286,8 +285,8 @@ export async function runDbFailover(
       chownTree(conf, who);
       chownTree(join(s.paths.confDirectory, "pg_hba.conf"), who);
     };
-    writeConf(iu, profile(iu, "primary", tacc));
-    writeConf(tacc, profile(tacc, "replica", iu));
+    writeConf(iu, profile(iu, "primary", tacc), tacc);
+    writeConf(tacc, profile(tacc, "replica", iu), iu);
 
     // ---- primary: initdb, start, bootstrap.sql (roles, slot, app database)
     log("initdb primary (iu)");
@@ -794,6 +793,82 @@ export async function runDbFailover(
     const decidedAt = Date.parse(ev("failover-started")?.at ?? "") || 0;
 
     await procs.stop(controller, "SIGTERM", 5000);
+
+    // ---- the operator's fail-back (docs/failover.md): rebuild IU as TACC's standby, then
+    // `failback` with the same code `npm run failover` and jsp-failover run
+    log("operator fail-back: rebuild iu as a standby of tacc, then failback --yes");
+    const fbStart = Date.now();
+    const failbackReport: Record<string, unknown> = {};
+    try {
+      if (iu.proc) await procs.stop(iu.proc, "SIGINT", 10_000);
+      await must(
+        "slot for iu on tacc",
+        superPsql(tacc, "SELECT pg_create_physical_replication_slot('iu_db')"),
+      );
+      await must(
+        "move old iu data aside",
+        run("mv", [iu.paths.dataDirectory, `${iu.paths.dataDirectory}.old`]),
+      );
+      const itls = tlsPaths(iu.paths.confDirectory);
+      const backConn = `host=127.0.0.1 port=${tacc.port} user=${ROLES.replication} passfile=${join(iu.paths.home, ".pgpass")} sslmode=verify-full sslrootcert=${itls.peerCa} sslcert=${itls.clientCert} sslkey=${itls.clientKey}`;
+      await must(
+        "pg_basebackup iu from tacc",
+        run(
+          join(PG_BIN, "pg_basebackup"),
+          ["-d", backConn, "-D", iu.paths.dataDirectory, "-X", "stream", "-S", "iu_db", "-c", "fast"],
+          { ...who, timeoutMs: 120_000 },
+        ),
+      );
+      writeConf(iu, profile(iu, "replica", tacc), tacc);
+      writeFileSync(join(iu.paths.dataDirectory, "standby.signal"), "");
+      chownTree(join(iu.paths.dataDirectory, "standby.signal"), who);
+      startPg(iu);
+      await must(
+        "tacc waits for iu",
+        superPsql(tacc, "ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 (iu_db)'"),
+      );
+      await must("tacc reload", superPsql(tacc, "SELECT pg_reload_conf()"));
+      const syncBack = await waitFor(
+        async () => {
+          const r = await superPsql(
+            tacc,
+            "SELECT application_name || ':' || state || ':' || sync_state FROM pg_stat_replication",
+          );
+          return r.ok && r.out.includes("iu_db:streaming:sync");
+        },
+        30_000,
+        200,
+      );
+      if (!syncBack) throw new Error("iu did not become tacc's synchronous standby");
+      const fb = await run(process.execPath, [bundle, "failback", "--config", ctlCfgPath, "--yes"], {
+        timeoutMs: 90_000,
+      });
+      failbackReport.command = `jsp-failover failback --yes: ${(fb.out || fb.err).trim().split("\n").pop()}`;
+      const iuPrimary = (await superPsql(iu, "SELECT NOT pg_is_in_recovery()")).out.trim() === "t";
+      const pointerBack = currentTarget().site;
+      const rowsOnIu = new Set(
+        (await must("read rows on iu", appPsql(iu.port, "SELECT id FROM drill_rows")))
+          .split("\n")
+          .filter(Boolean)
+          .map(Number),
+      );
+      const lostAfterFailback = acked.filter((id) => !rowsOnIu.has(id)).length;
+      const writeOnIu = await appPsql(
+        iu.port,
+        `INSERT INTO drill_rows (id, payload) VALUES (${nextId + 2000}, 'after failback') RETURNING id`,
+      );
+      Object.assign(failbackReport, {
+        ok: fb.ok && iuPrimary && pointerBack === "iu" && lostAfterFailback === 0 && writeOnIu.ok,
+        seconds: round((Date.now() - fbStart) / 1000),
+        iuPrimaryAgain: iuPrimary,
+        pointer: pointerBack,
+        rowsLost: lostAfterFailback,
+        writeOnIu: writeOnIu.ok ? "accepted" : writeOnIu.err.trim().split("\n")[0],
+      });
+    } catch (e) {
+      Object.assign(failbackReport, { ok: false, error: (e as Error).message });
+    }
+    log(`fail-back: ${JSON.stringify(failbackReport)}`);
     await procs.stop(haproxy, "SIGTERM", 5000);
 
     const rowsCommitted = acked.length;
@@ -845,6 +920,7 @@ export async function runDbFailover(
           ? "ACCEPTED (split brain!)"
           : `refused: ${oldWrite.err.trim().split("\n")[0]}`,
       },
+      operatorFailback: failbackReport,
       seedMethod: {
         description: "seed 000: when IU fails, dump IU's database and load it at TACC",
         dumpAfterFailure: seedAttempt.ok
