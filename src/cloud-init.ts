@@ -10,6 +10,8 @@ export interface CloudFile {
   permissions?: string;
   /** write after users/packages are set up (cloud-init `defer`) */
   defer?: boolean;
+  /** content encoding, e.g. "gz+b64" for a compressed payload (OpenStack user data is capped at 64 KiB) */
+  encoding?: "b64" | "gz+b64";
 }
 
 export interface CloudUser {
@@ -40,6 +42,8 @@ export interface CloudConfig {
   manage_etc_hosts?: boolean;
   apt?: Record<string, unknown>;
   final_message?: string;
+  fs_setup?: Array<Record<string, unknown>>;
+  mounts?: string[][];
 }
 
 export function renderCloudConfig(doc: CloudConfig): string {

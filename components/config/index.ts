@@ -4,7 +4,7 @@ export type { Flavor } from "./flavors";
 export { SITES, regionOf } from "./fields";
 export type { SiteName } from "./fields";
 export { siteSchema } from "./site";
-export type { SiteConfig, NetworkConfig } from "./site";
+export type { SiteConfig, NetworkConfig, StateConfig } from "./site";
 export { clusterSchema, SLOTS } from "./cluster";
 export type { ClusterConfig, SlotName } from "./cluster";
 export { openstackSchema } from "./openstack";

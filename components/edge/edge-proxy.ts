@@ -81,6 +81,8 @@ export interface EdgeProxyArgs {
   extraFiles?: pulumi.Input<CloudFile[]>;
   /** more runcmd lines, run after HAProxy and keepalived are up */
   extraRuncmd?: pulumi.Input<Array<string | string[]>>;
+  /** more Debian packages for the edge hosts */
+  extraPackages?: pulumi.Input<string[]>;
 }
 
 /**
@@ -314,7 +316,11 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
 
   const checkScript = renderHaproxyCheckScript(`http://127.0.0.1:${ports.peerHttp}/healthz/ready`);
   const notifyScript = renderNotifyScript(EDGE_PATHS.notifyLog);
-  const extras = pulumi.all([pulumi.output(args.extraFiles ?? []), pulumi.output(args.extraRuncmd ?? [])]);
+  const extras = pulumi.all([
+    pulumi.output(args.extraFiles ?? []),
+    pulumi.output(args.extraRuncmd ?? []),
+    pulumi.output(args.extraPackages ?? []),
+  ]);
   const instances: openstack.compute.Instance[] = [];
   const keepalivedTexts: pulumi.Output<string>[] = [];
   hostNames.forEach((host, k) => {
@@ -338,7 +344,7 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
     const cloudInit = (secrets: pulumi.Input<[string, string]>, placeholder: boolean) =>
       pulumi
         .all([haproxyConfig, keepalivedCfg, extras, secrets])
-        .apply(([h, kc, [files, cmds], [statsPw, vrrpPw]]) =>
+        .apply(([h, kc, [files, cmds, pkgs], [statsPw, vrrpPw]]) =>
           renderEdgeCloudInit({
             hostname: host,
             haproxyCfg: h,
@@ -348,8 +354,17 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
             notifyScript,
             haproxyEnv: `JSP_STATS_PASSWORD=${statsPw}\n`,
             keepalivedAuth: placeholder ? `auth_pass ${vrrpPw}\n` : renderKeepalivedAuth(vrrpPw),
-            extraFiles: files,
+            // Extra files may carry their owner's secrets (possibly gz+b64, which no scrub
+            // can see): the artifact names them only; their owner writes its own artifact.
+            extraFiles: placeholder
+              ? files.map((f) => ({
+                  path: f.path,
+                  permissions: f.permissions,
+                  content: "# shipped by another component\n",
+                }))
+              : files,
             extraRuncmd: cmds,
+            extraPackages: pkgs,
           }),
         );
     // The artifact carries placeholders; only the instance's (secret) user data has the values.

@@ -33,6 +33,7 @@ function nodePortsOf(v: unknown): NodePorts | undefined {
 export interface EdgeHostExtras {
   files?: pulumi.Input<CloudFile[]>;
   runcmd?: pulumi.Input<Array<string | string[]>>;
+  packages?: pulumi.Input<string[]>;
 }
 
 export function createEdge(
@@ -96,6 +97,7 @@ export function createEdge(
     statsUser: edge.statsUser,
     extraFiles: extras.files,
     extraRuncmd: extras.runcmd,
+    extraPackages: extras.packages,
   });
   return {
     edgePublicAddress: proxy.publicAddress,

@@ -1,8 +1,10 @@
 // Program of the site project (stacks iu, tacc): the network shell now; edge and Jenkins
 // join it in their own components. Config is parsed first: a bad config declares nothing.
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../components/config";
 import { SiteNetwork } from "../../components/network";
 import { createEdge } from "./edge";
+import { deployState } from "./state";
 
 const { config } = loadStackConfig("site");
 
@@ -24,8 +26,21 @@ export const bastionAddress = shell.bastionAddress;
 export const bastionFixedIp = shell.bastionFixedIp;
 export const externalNetwork = shell.externalNetwork;
 
+// Cross-site PostgreSQL (components/state): the peer site's stack reads these two.
+const state = deployState(config, shell);
+export const stateDb = state.then((s) => s?.stateDb);
+export const stateCredentials = state.then((s) =>
+  s?.stateCredentials ? pulumi.secret(s.stateCredentials) : undefined,
+);
+
 // Edge (components/edge, docs/edge.md): HAProxy pair + VIP, live/pre-live, backup = other site.
-const edge = createEdge(config, shell);
+// At the standby site the edge hosts also run the failover controller rendered by the state part.
+const controller = pulumi.output(state.then((s) => s?.controller)).apply((c) => c);
+const edge = createEdge(config, shell, {
+  files: controller.apply((c) => c?.files ?? []),
+  runcmd: controller.apply((c) => c?.runcmd ?? []),
+  packages: controller.apply((c) => c?.packages ?? []),
+});
 export const edgePublicAddress = edge?.edgePublicAddress;
 export const edgeVip = edge?.edgeVip;
 export const edgeHosts = edge?.edgeHosts;

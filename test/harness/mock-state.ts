@@ -39,6 +39,12 @@ export function mockSecret(seed: string, length = 24): string {
   return createHash("sha256").update(`secret:${seed}`).digest("base64url").slice(0, Math.max(8, length));
 }
 
+/** A PEM block whose body is deterministic filler (not a real key or certificate). */
+export function fakePem(label: string, seed: string): string {
+  const body = createHash("sha256").update(seed).digest("base64");
+  return `-----BEGIN ${label}-----\n${body}${body}\n-----END ${label}-----\n`;
+}
+
 function allocate(cloud: MockCloud, subnetId: string | undefined, wanted?: string): string {
   if (wanted) return wanted;
   const s = subnetId ? cloud.subnets.get(subnetId) : undefined;
@@ -103,6 +109,30 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
   }),
   "random:index/randomPassword:RandomPassword": (_c, name, inputs) => ({
     state: { ...inputs, result: mockSecret(name, Number(inputs.length ?? 24)) },
+  }),
+  // @pulumi/tls and EC2 credentials: PEM-shaped stand-ins so that renderers see realistic text.
+  "tls:index/privateKey:PrivateKey": (_c, name, inputs) => ({
+    state: {
+      ...inputs,
+      privateKeyPem: fakePem("PRIVATE KEY", `key:${name}`),
+      publicKeyPem: fakePem("PUBLIC KEY", `pub:${name}`),
+    },
+  }),
+  "tls:index/selfSignedCert:SelfSignedCert": (_c, name, inputs) => ({
+    state: { ...inputs, certPem: fakePem("CERTIFICATE", `ca:${name}`) },
+  }),
+  "tls:index/certRequest:CertRequest": (_c, name, inputs) => ({
+    state: { ...inputs, certRequestPem: fakePem("CERTIFICATE REQUEST", `csr:${name}`) },
+  }),
+  "tls:index/locallySignedCert:LocallySignedCert": (_c, name, inputs) => ({
+    state: { ...inputs, certPem: fakePem("CERTIFICATE", `cert:${name}`) },
+  }),
+  "openstack:identity/ec2CredentialV3:Ec2CredentialV3": (_c, name, inputs) => ({
+    state: {
+      ...inputs,
+      access: mockUuid(`ec2:${name}`).replace(/-/g, ""),
+      secret: mockSecret(`ec2:${name}`, 32),
+    },
   }),
   "pulumi:pulumi:StackReference": (cloud, name, inputs) => {
     const ref = String(inputs.name ?? name);

@@ -8,6 +8,12 @@ import { clearArtifacts } from "../../src/artifacts";
 import { invokeResult, mockUuid, MockCloud, newMockCloud, Props, STATE_HANDLERS } from "./mock-state";
 
 export const SECRET_PLACEHOLDER = "[secret]";
+/** Outputs the real providers mark secret: recorded so that writers can prove none leaks. */
+const SECRET_OUTPUTS: Record<string, readonly string[]> = {
+  "random:index/randomPassword:RandomPassword": ["result"],
+  "tls:index/privateKey:PrivateKey": ["privateKeyPem"],
+  "openstack:identity/ec2CredentialV3:Ec2CredentialV3": ["secret"],
+};
 // Pulumi's wire marker for a secret value (runtime/rpc.ts specialSigKey/specialSecretSig).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -80,11 +86,8 @@ export class MockEngine implements pulumi.runtime.Mocks {
     const handler = STATE_HANDLERS[args.type];
     const inputs = stripSecrets(args.inputs as Props) as Props;
     const result = handler ? handler(this.cloud, args.name, inputs) : { state: inputs };
-    if (
-      args.type === "random:index/randomPassword:RandomPassword" &&
-      typeof result.state.result === "string"
-    ) {
-      this.secretValues.add(result.state.result);
+    for (const key of SECRET_OUTPUTS[args.type] ?? []) {
+      if (typeof result.state[key] === "string") this.secretValues.add(result.state[key] as string);
     }
     return { id: result.id ?? mockUuid(`${args.type}:${args.name}`), state: result.state };
   }
@@ -119,7 +122,8 @@ export class MockEngine implements pulumi.runtime.Mocks {
     if (v && typeof v === "object") {
       const o = v as Props;
       if (o[SIG_KEY] === SECRET_SIG) {
-        collectStrings(o.value, this.secretValues);
+        if (typeof o.value === "string") this.secretValues.add(o.value);
+        else collectSecretLeaves(o.value, this.secretValues);
         return SECRET_PLACEHOLDER;
       }
       return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, this.redact(x)]));
@@ -148,10 +152,18 @@ export class MockEngine implements pulumi.runtime.Mocks {
   }
 }
 
-function collectStrings(v: unknown, into: Set<string>): void {
-  if (typeof v === "string") into.add(v);
-  else if (Array.isArray(v)) v.forEach((x) => collectStrings(x, into));
-  else if (v && typeof v === "object") Object.values(v).forEach((x) => collectStrings(x, into));
+/**
+ * A structured secret (a component's args, a credentials object) also holds plain words such
+ * as package names; scrubbing those would garble every artifact. Its leaves count as secret
+ * when they look like generated material: long tokens mixing letters and digits, or PEM blocks.
+ * Scalar secrets, random passwords and secret config are recorded whole elsewhere.
+ */
+function collectSecretLeaves(v: unknown, into: Set<string>): void {
+  if (typeof v === "string") {
+    const token = v.length >= 16 && !/\s/.test(v) && /\d/.test(v) && /[A-Za-z]/.test(v);
+    if (token || /-----BEGIN [A-Z ]+-----/.test(v)) into.add(v);
+  } else if (Array.isArray(v)) v.forEach((x) => collectSecretLeaves(x, into));
+  else if (v && typeof v === "object") Object.values(v).forEach((x) => collectSecretLeaves(x, into));
 }
 
 function stripSecrets(v: unknown): unknown {

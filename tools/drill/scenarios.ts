@@ -1,5 +1,6 @@
 // Every drill scenario, in the order `npm run drill` runs them. Each component adds its own.
+import { dbFailoverScenario } from "./db-failover";
 import { EDGE_SCENARIOS } from "./edge";
 import type { DrillScenario } from "./types";
 
-export const SCENARIOS: DrillScenario[] = [...EDGE_SCENARIOS];
+export const SCENARIOS: DrillScenario[] = [...EDGE_SCENARIOS, dbFailoverScenario];

@@ -36,6 +36,8 @@ export interface EdgeCloudInitInput {
   extraFiles?: CloudFile[];
   /** more commands, run after HAProxy and keepalived are up */
   extraRuncmd?: Array<string | string[]>;
+  /** more Debian packages (e.g. nodejs for the failover controller) */
+  extraPackages?: string[];
 }
 
 /** Validate, keep server states, reload without dropping a connection. */
@@ -118,7 +120,7 @@ export function renderEdgeCloudInit(i: EdgeCloudInitInput): string {
     ssh_pwauth: false,
     disable_root: true,
     package_update: true,
-    packages: ["curl", "haproxy", "keepalived", "socat"],
+    packages: [...new Set(["curl", "haproxy", "keepalived", "socat", ...(i.extraPackages ?? [])])].sort(),
     write_files: [...ours, ...(i.extraFiles ?? [])],
     runcmd: [
       ["sysctl", "--system"],
