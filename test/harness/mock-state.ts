@@ -104,9 +104,32 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
   "random:index/randomPassword:RandomPassword": (_c, name, inputs) => ({
     state: { ...inputs, result: mockSecret(name, Number(inputs.length ?? 24)) },
   }),
+  // Kubespray's steps on the bastion: empty output, except the kubeconfig fetch, which answers
+  // with a realistic admin kubeconfig whose key material is a placeholder (never a real key).
+  "command:remote:Command": (_c, name, inputs) => ({
+    state: {
+      ...inputs,
+      stdout: /-kubeconfig$/.test(name) ? mockKubeconfig(name) : "",
+      stderr: "",
+    },
+  }),
   "pulumi:pulumi:StackReference": (cloud, name, inputs) => {
     const ref = String(inputs.name ?? name);
     const found = cloud.stackOutputs.get(ref);
+    // A consumer stack plans ports on the referenced stack's subnet: let the mock allocate
+    // addresses there (above the ones the site stack itself took).
+    const o = found?.outputs ?? {};
+    if (
+      typeof o.subnetId === "string" &&
+      typeof o.subnetCidr === "string" &&
+      !cloud.subnets.has(o.subnetId)
+    ) {
+      cloud.subnets.set(o.subnetId, { cidr: o.subnetCidr, networkId: String(o.networkId ?? ""), next: 64 });
+      cloud.networkSubnet.set(String(o.networkId ?? ""), o.subnetId);
+    }
+    // Floating IPs continue after the referenced stack's, so mock addresses never repeat.
+    const last = /^198\.51\.100\.(\d+)$/.exec(String(o.bastionAddress ?? ""));
+    if (last) cloud.fipNext = Math.max(cloud.fipNext, (Number(last[1]) % 128) + 1);
     // A stack that exists but was never brought up has no outputs; consumers handle that.
     return {
       id: ref,
@@ -114,6 +137,38 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
     };
   },
 };
+
+/** Base64 placeholder standing in for certificate/key data in the mock kubeconfig. */
+export const MOCK_KUBECONFIG_KEY_DATA = Buffer.from("jetstream-paas mock client key, not a key").toString(
+  "base64",
+);
+
+/** What Kubespray's kubeconfig_localhost writes: the VIP as server, embedded client credentials. */
+export function mockKubeconfig(seed: string): string {
+  const ca = Buffer.from(`mock CA of ${seed}`).toString("base64");
+  const cert = Buffer.from(`mock client certificate of ${seed}`).toString("base64");
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "  - name: cluster.local",
+    "    cluster:",
+    `      certificate-authority-data: ${ca}`,
+    "      server: https://10.254.0.50:6443",
+    "contexts:",
+    "  - name: kubernetes-admin@cluster.local",
+    "    context:",
+    "      cluster: cluster.local",
+    "      user: kubernetes-admin",
+    "current-context: kubernetes-admin@cluster.local",
+    "users:",
+    "  - name: kubernetes-admin",
+    "    user:",
+    `      client-certificate-data: ${cert}`,
+    `      client-key-data: ${MOCK_KUBECONFIG_KEY_DATA}`,
+    "",
+  ].join("\n");
+}
 
 /** Canned results of data-source invokes (lookups of existing cloud objects). */
 export function invokeResult(cloud: MockCloud, token: string, inputs: Props): Props {
@@ -132,6 +187,8 @@ export function invokeResult(cloud: MockCloud, token: string, inputs: Props): Pr
       }
       return { ...inputs, id };
     }
+    case "openstack:images/getImage:getImage":
+      return { ...inputs, id: mockUuid(`image:${String(inputs.name)}`) };
     case "openstack:networking/getRouter:getRouter":
       return { ...inputs, id: mockUuid(`router:${String(inputs.name)}`) };
     default:
