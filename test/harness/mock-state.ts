@@ -9,7 +9,15 @@ export type Props = Record<string, unknown>;
 export interface MockCloud {
   /** region from openstack:region, picks the floating IP range */
   region: string;
-  subnets: Map<string, { cidr: string; networkId: string; next: number }>;
+  /**
+   * Subnets the mock allocates from. `byName` subnets give a port the address its name hashes
+   * to (probing past taken ones), so a port keeps its address whatever else is planned, as a
+   * real port does; others hand out addresses in sequence from `next`.
+   */
+  subnets: Map<
+    string,
+    { cidr: string; networkId: string; next: number; byName?: boolean; taken?: Set<number> }
+  >;
   networkSubnet: Map<string, string>;
   ports: Map<string, string>;
   fipNext: number;
@@ -39,10 +47,24 @@ export function mockSecret(seed: string, length = 24): string {
   return createHash("sha256").update(`secret:${seed}`).digest("base64url").slice(0, Math.max(8, length));
 }
 
-function allocate(cloud: MockCloud, subnetId: string | undefined, wanted?: string): string {
+function allocate(
+  cloud: MockCloud,
+  subnetId: string | undefined,
+  wanted?: string,
+  portName?: string,
+): string {
   if (wanted) return wanted;
   const s = subnetId ? cloud.subnets.get(subnetId) : undefined;
   if (!s) return "10.254.0.10";
+  if (s.byName && portName) {
+    const c = parseCidr(s.cidr)!;
+    const span = 2 ** (32 - c.prefix) - s.next - 2;
+    s.taken ??= new Set();
+    let n = s.next + (parseInt(createHash("sha256").update(portName).digest("hex").slice(0, 8), 16) % span);
+    while (s.taken.has(n)) n = s.next + ((n - s.next + 1) % span);
+    s.taken.add(n);
+    return cidrHost(c, n);
+  }
   const ip = cidrHost(parseCidr(s.cidr)!, s.next);
   s.next += 1;
   return ip;
@@ -78,7 +100,7 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
     const id = mockUuid(`port:${name}`);
     const fixed = asList(inputs.fixedIps).map((f) => ({
       subnetId: f.subnetId,
-      ipAddress: allocate(cloud, f.subnetId as string | undefined, f.ipAddress as string | undefined),
+      ipAddress: allocate(cloud, f.subnetId as string | undefined, f.ipAddress as string | undefined, name),
     }));
     const ips = fixed.map((f) => f.ipAddress);
     if (ips[0]) cloud.ports.set(id, ips[0]);
@@ -124,7 +146,12 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
       typeof o.subnetCidr === "string" &&
       !cloud.subnets.has(o.subnetId)
     ) {
-      cloud.subnets.set(o.subnetId, { cidr: o.subnetCidr, networkId: String(o.networkId ?? ""), next: 64 });
+      cloud.subnets.set(o.subnetId, {
+        cidr: o.subnetCidr,
+        networkId: String(o.networkId ?? ""),
+        next: 64,
+        byName: true,
+      });
       cloud.networkSubnet.set(String(o.networkId ?? ""), o.subnetId);
     }
     // Floating IPs continue after the referenced stack's, so mock addresses never repeat.
