@@ -3,3 +3,4 @@ export * from "./components/config";
 export * from "./components/network";
 export { registerArtifact, registeredArtifacts } from "./src/artifacts";
 export type { Artifact } from "./src/artifacts";
+export * from "./components/cluster";
