@@ -124,7 +124,7 @@ describe("KubesprayCluster (3 control-plane + 3 workers)", () => {
     const doc = parse(text) as { clusters: Array<{ cluster: { server: string } }> };
     assert.equal(doc.clusters[0].cluster.server, `https://${await promiseOf(b.cluster.apiAddress)}:6443`);
     assert.ok(text.includes(MOCK_KUBECONFIG_KEY_DATA));
-    assert.deepEqual(b.engine.byName("paasa-kubeconfig").additionalSecretOutputs.sort(), [
+    assert.deepEqual(b.engine.byName("paasa-kubeconfig").additionalSecretOutputs.slice().sort(), [
       "connection",
       "stdin",
       "stdout",
