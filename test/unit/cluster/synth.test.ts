@@ -28,8 +28,17 @@ function withConfig(stack: string, edit: (text: string) => string): ReturnType<t
 describe("synth of the paas cluster stacks", () => {
   before(() => assert.equal(runSynth("iu", outRoot, ["--quiet"]).status, 0));
 
+  let keyed: ReturnType<typeof runSynth>;
+  before(() => {
+    // paasA as committed plus a secure SSH key, as an operator's stack file would have it.
+    keyed = withConfig(
+      "paasA",
+      (t) => `${t}  jetstream-paas-cluster:sshPrivateKey:\n    secure: v1:AAAAAAAAAAAAAAAA:zzzz\n`,
+    );
+  });
+
   it("plans >= 3 control-plane and >= 1 worker VMs, the remote steps and the kubernetes provider", () => {
-    const run = runSynth("paasA", outRoot);
+    const run = keyed;
     assert.equal(run.status, 0, run.stderr);
     const plan = readJson<Plan>(join(run.outDir, "plan.json"));
     const vms = plan.resources.filter((r) => r.type === "openstack:compute/instance:Instance");
@@ -65,10 +74,7 @@ describe("synth of the paas cluster stacks", () => {
   });
 
   it("writes no private key and no kubeconfig material to out/", () => {
-    const run = withConfig(
-      "paasA",
-      (t) => `${t}  jetstream-paas-cluster:sshPrivateKey:\n    secure: v1:AAAAAAAAAAAAAAAA:zzzz\n`,
-    );
+    const run = keyed;
     assert.equal(run.status, 0, run.stderr);
     assert.doesNotMatch(run.stderr, /no SSH private key given/);
     const standIn = mockSecret("jetstream-paas-cluster:sshPrivateKey");
