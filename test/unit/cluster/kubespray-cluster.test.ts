@@ -292,3 +292,26 @@ describe("KubesprayCluster refuses bad arguments, naming them", () => {
     });
   }
 });
+
+describe("the cluster stack's ingress NodePorts", () => {
+  it("match the NodePorts the site's security group opens for the edge", async () => {
+    const { INGRESS_NODE_PORTS } = await import("../../../stacks/paas/cluster");
+    const { DEFAULT_INGRESS_NODE_PORTS } = await import("../../../components/network");
+    assert.deepEqual(Object.values(INGRESS_NODE_PORTS).sort(), [...DEFAULT_INGRESS_NODE_PORTS].sort());
+  });
+});
+
+describe("package barrel", () => {
+  it("exports KubesprayCluster and its renderers from the package root", async () => {
+    const root = (await import("../../../index")) as Record<string, unknown>;
+    for (const n of [
+      "KubesprayCluster",
+      "renderInventory",
+      "renderGroupVars",
+      "renderNodeCloudInit",
+      "KUBESPRAY",
+    ]) {
+      assert.ok(root[n] !== undefined, n);
+    }
+  });
+});
