@@ -224,7 +224,7 @@ cmd_scale() {
   start_agent
   take_lock
   local present missing=() w
-  present=$(cluster_nodes)
+  present=$(cluster_nodes) || die "cannot list the nodes of $CLUSTER"
   for w in "$@"; do
     grep -qx "$w" <<<"$present" || missing+=("$w")
   done
@@ -246,7 +246,9 @@ cmd_remove_node() {
   local name=$1 ip=$2
   start_agent
   take_lock
-  if ! cluster_nodes | grep -qx "$name"; then
+  local nodes
+  nodes=$(cluster_nodes) || die "cannot list the nodes of $CLUSTER; not removing $name blindly"
+  if ! grep -qx "$name" <<<"$nodes"; then
     log "$name is not a node of $CLUSTER; nothing to remove"
     return 0
   fi
