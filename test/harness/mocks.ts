@@ -148,10 +148,19 @@ export class MockEngine implements pulumi.runtime.Mocks {
   }
 }
 
+/**
+ * Fields of a secret object that are not credentials. A command:remote:Command `connection`
+ * becomes secret as a whole when it carries a privateKey; its host and user also appear, in
+ * clear and rightly so, in inventories, and must not be scrubbed from them.
+ */
+const NON_CREDENTIAL_FIELDS = new Set(["host", "user", "port"]);
+
 function collectStrings(v: unknown, into: Set<string>): void {
   if (typeof v === "string") into.add(v);
   else if (Array.isArray(v)) v.forEach((x) => collectStrings(x, into));
-  else if (v && typeof v === "object") Object.values(v).forEach((x) => collectStrings(x, into));
+  else if (v && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) if (!NON_CREDENTIAL_FIELDS.has(k)) collectStrings(x, into);
+  }
 }
 
 function stripSecrets(v: unknown): unknown {

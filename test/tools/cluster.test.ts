@@ -1,19 +1,52 @@
-// Real tools on the cluster stack's rendered files, taken from an actual `npm run synth` of
-// iu then paasA: cloud-init schema on every node, ansible-inventory on both inventories,
-// ansible-playbook --syntax-check on our playbook, shellcheck on the runner script.
+// `npm run synth` of the cluster stacks end to end, and the real tools on what it wrote: one
+// synth of iu then paasA (with a secure SSH key, as an operator's stack file has it) serves
+// the plan checks, the no-secrets check, cloud-init schema on every node, ansible-inventory on
+// both inventories, ansible-playbook --syntax-check on our playbook and shellcheck on the
+// runner script. (One file, so the ~5 s synth runs are not repeated.)
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import type { Plan } from "../../tools/synth";
+import { mockSecret, MOCK_KUBECONFIG_KEY_DATA } from "../harness/mock-state";
 import { cloudInitSchema, requireTools, runTool } from "../harness/tools";
-import { runSynth } from "../harness/synth";
+import { readJson, ROOT, runSynth } from "../harness/synth";
 
 const outRoot = mkdtempSync(join(tmpdir(), "jsp-cluster-tools-"));
 after(() => rmSync(outRoot, { recursive: true, force: true }));
 let out = "";
+let keyed: ReturnType<typeof runSynth>;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+function withConfig(
+  stack: string,
+  edit: (text: string) => string,
+  root = outRoot,
+): ReturnType<typeof runSynth> {
+  const file = join(root, `Pulumi.${stack}.edited.yaml`);
+  mkdirSync(root, { recursive: true });
+  writeFileSync(file, edit(readFileSync(join(ROOT, "stacks", "paas", `Pulumi.${stack}.yaml`), "utf8")));
+  return runSynth(stack, root, ["--config", file]);
+}
 
 interface AnsibleList {
   _meta: { hostvars: Record<string, Record<string, string>> };
@@ -26,13 +59,16 @@ function inventoryList(file: string): AnsibleList {
   return JSON.parse(r.output) as AnsibleList;
 }
 
-describe("real tools on the synthesized paasA cluster", () => {
+describe("synth of paasA and the real tools on its files", () => {
   before(() => {
     requireTools(["cloud-init", "ansible-inventory", "ansible-playbook", "shellcheck"]);
     assert.equal(runSynth("iu", outRoot, ["--quiet"]).status, 0);
-    const run = runSynth("paasA", outRoot, ["--quiet"]);
-    assert.equal(run.status, 0, run.stderr);
-    out = run.outDir;
+    keyed = withConfig(
+      "paasA",
+      (t) => `${t}  jetstream-paas-cluster:sshPrivateKey:\n    secure: v1:AAAAAAAAAAAAAAAA:zzzz\n`,
+    );
+    assert.equal(keyed.status, 0, keyed.stderr);
+    out = keyed.outDir;
   });
 
   it("every node cloud-config passes cloud-init schema", async () => {
@@ -147,5 +183,80 @@ describe("real tools on the synthesized paasA cluster", () => {
     const r = runTool("shellcheck", ["--severity=style", script]);
     assert.ok(r.ok, r.output);
     assert.ok(runTool("bash", ["-n", script]).ok);
+  });
+
+  it("plans >= 3 control-plane and >= 1 worker VMs, the remote steps and the kubernetes provider", () => {
+    const run = keyed;
+    assert.equal(run.status, 0, run.stderr);
+    const plan = readJson<Plan>(join(run.outDir, "plan.json"));
+    const vms = plan.resources.filter((r) => r.type === "openstack:compute/instance:Instance");
+    assert.ok(vms.filter((v) => /-cp-\d+$/.test(String(v.inputs.name))).length >= 3);
+    assert.ok(vms.filter((v) => /-worker-\d+$/.test(String(v.inputs.name))).length >= 1);
+    assert.ok(plan.resources.some((r) => r.type === "command:remote:Command" && r.name === "paasa-install"));
+    const provider = plan.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+    assert.equal(provider?.inputs.clusterIdentifier, "jetstream-iu-paasa");
+    for (const r of plan.resources) {
+      if (r.type !== "jetstream:cluster:KubesprayCluster") assert.equal(r.parent, "paasa", r.name);
+    }
+  });
+
+  it("exports the contract outputs, kubeconfig as a secret", () => {
+    const out = readJson<{ outputs: Record<string, unknown>; secretOutputNames: string[] }>(
+      join(outRoot, "paasA", "outputs.json"),
+    );
+    for (const k of [
+      "site",
+      "slot",
+      "clusterName",
+      "kubeconfig",
+      "apiAddress",
+      "ingressNodes",
+      "ingressNodePorts",
+    ]) {
+      assert.ok(k in out.outputs, k);
+    }
+    assert.deepEqual(out.secretOutputNames, ["kubeconfig"]);
+    assert.equal(out.outputs.kubeconfig, "[secret]");
+    assert.deepEqual(out.outputs.ingressNodePorts, { http: 30080, https: 30443, status: 30021 });
+    assert.equal((out.outputs.ingressNodes as string[]).length, 3);
+  });
+
+  it("writes no private key and no kubeconfig material to out/", () => {
+    const run = keyed;
+    assert.equal(run.status, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /no SSH private key given/);
+    const standIn = mockSecret("jetstream-paas-cluster:sshPrivateKey");
+    for (const f of filesUnder(run.outDir)) {
+      const text = readFileSync(f, "utf8");
+      assert.ok(!text.includes(standIn), `${f} holds the private key`);
+      assert.ok(!text.includes(MOCK_KUBECONFIG_KEY_DATA), `${f} holds kubeconfig key data`);
+      assert.doesNotMatch(text, /client-key-data|BEGIN [A-Z ]*PRIVATE KEY/, f);
+    }
+  });
+
+  it("refuses an even control-plane count in Pulumi.paasA.yaml with one line and plans nothing", () => {
+    // Its own out root: the shared one keeps the good paasA plan for the other tests.
+    const run = withConfig(
+      "paasA",
+      (t) => t.replace(/(controlPlane:\n\s+count:) 3/, "$1 4"),
+      join(outRoot, "refused"),
+    );
+    assert.equal(run.status, 1);
+    assert.match(
+      run.stderr,
+      /^config error: jetstream-paas-cluster:cluster\.controlPlane\.count = 4: must be odd \(etcd keeps quorum/m,
+    );
+    assert.match(run.stderr, /synth paasA: refused, nothing planned/);
+    assert.ok(!existsSync(join(run.outDir, "plan.json")));
+  });
+
+  it("plans paasB with its own names beside paasA in the same site", () => {
+    const run = runSynth("paasB", outRoot, ["--quiet"]);
+    assert.equal(run.status, 0, run.stderr);
+    const plan = readJson<Plan>(join(run.outDir, "plan.json"));
+    const names = plan.resources
+      .filter((r) => r.type === "openstack:compute/instance:Instance")
+      .map((r) => String(r.inputs.name));
+    assert.ok(names.length >= 4 && names.every((n) => n.startsWith("paasb-")), names.join(","));
   });
 });
