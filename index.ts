@@ -6,3 +6,4 @@ export { registerArtifact, registeredArtifacts } from "./src/artifacts";
 export type { Artifact } from "./src/artifacts";
 export * from "./components/mesh";
 export * from "./components/edge";
+export * from "./components/cluster";

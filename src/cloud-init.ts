@@ -26,6 +26,8 @@ export interface CloudUser {
 /** The subset of cloud-config keys this project uses; cloud-init's own schema is the judge. */
 export interface CloudConfig {
   users?: Array<"default" | CloudUser>;
+  /** extra public keys for the default user */
+  ssh_authorized_keys?: string[];
   ssh_pwauth?: boolean;
   disable_root?: boolean;
   package_update?: boolean;

@@ -1,24 +1,25 @@
 // Program of the cluster project (stacks paasA, paasB, tacc-paasA): one Kubernetes cluster
-// slot on the network of its site stack. The cluster itself is components/cluster.
-import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+// slot on the network of its site stack, then Istio, observability, Flagger and the apps on
+// it through the cluster's own provider. Config is parsed first: a bad config declares nothing.
 import { loadStackConfig } from "../../components/config";
+import { createCluster } from "./cluster";
 import { deployPlatform } from "./platform";
 
 const { config } = loadStackConfig("cluster");
 
-const siteRef = new pulumi.StackReference(`${config.slot.toLowerCase()}-site`, { name: config.siteStack });
+const { cluster, siteRef } = createCluster(config);
 
 export const site = config.site;
 export const slot = config.slot;
+export const clusterName = cluster.clusterName;
+export const kubeconfig = cluster.kubeconfig;
+export const apiAddress = cluster.apiAddress;
+export const ingressNodes = cluster.ingressNodes;
 export const siteNetworkId = siteRef.getOutput("networkId");
 export const siteSubnetId = siteRef.getOutput("subnetId");
 
-// stand-in until KubesprayCluster.provider is merged: the lead swaps this for cluster.provider.
-const standInProvider = new k8s.Provider(`${config.slot.toLowerCase()}-k8s`, {
-  kubeconfig: pulumi.secret("stand-in kubeconfig: replaced by KubesprayCluster.provider"),
-  clusterIdentifier: `jetstream-paas-${config.site}-${config.slot.toLowerCase()}`,
-});
+// Mesh and addons (components/mesh, docs/mesh.md) on the cluster's provider; the gateway's
+// NodePorts come from the mesh config and are what the site's edge targets.
 export const {
   ingressNodePorts,
   ingressReadinessPath,
@@ -27,4 +28,4 @@ export const {
   dashboards,
   grafanaAdminUser,
   grafanaAdminPassword,
-} = deployPlatform(config, standInProvider);
+} = deployPlatform(config, cluster.provider, config.cluster.kubernetesVersion);

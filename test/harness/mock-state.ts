@@ -9,7 +9,15 @@ export type Props = Record<string, unknown>;
 export interface MockCloud {
   /** region from openstack:region, picks the floating IP range */
   region: string;
-  subnets: Map<string, { cidr: string; networkId: string; next: number }>;
+  /**
+   * Subnets the mock allocates from. `byName` subnets give a port the address its name hashes
+   * to (probing past taken ones), so a port keeps its address whatever else is planned, as a
+   * real port does; others hand out addresses in sequence from `next`.
+   */
+  subnets: Map<
+    string,
+    { cidr: string; networkId: string; next: number; byName?: boolean; taken?: Set<number> }
+  >;
   networkSubnet: Map<string, string>;
   ports: Map<string, string>;
   fipNext: number;
@@ -45,10 +53,24 @@ export function fakePem(label: string, seed: string): string {
   return `-----BEGIN ${label}-----\n${body}${body}\n-----END ${label}-----\n`;
 }
 
-function allocate(cloud: MockCloud, subnetId: string | undefined, wanted?: string): string {
+function allocate(
+  cloud: MockCloud,
+  subnetId: string | undefined,
+  wanted?: string,
+  portName?: string,
+): string {
   if (wanted) return wanted;
   const s = subnetId ? cloud.subnets.get(subnetId) : undefined;
   if (!s) return "10.254.0.10";
+  if (s.byName && portName) {
+    const c = parseCidr(s.cidr)!;
+    const span = 2 ** (32 - c.prefix) - s.next - 2;
+    s.taken ??= new Set();
+    let n = s.next + (parseInt(createHash("sha256").update(portName).digest("hex").slice(0, 8), 16) % span);
+    while (s.taken.has(n)) n = s.next + ((n - s.next + 1) % span);
+    s.taken.add(n);
+    return cidrHost(c, n);
+  }
   const ip = cidrHost(parseCidr(s.cidr)!, s.next);
   s.next += 1;
   return ip;
@@ -84,7 +106,7 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
     const id = mockUuid(`port:${name}`);
     const fixed = asList(inputs.fixedIps).map((f) => ({
       subnetId: f.subnetId,
-      ipAddress: allocate(cloud, f.subnetId as string | undefined, f.ipAddress as string | undefined),
+      ipAddress: allocate(cloud, f.subnetId as string | undefined, f.ipAddress as string | undefined, name),
     }));
     const ips = fixed.map((f) => f.ipAddress);
     if (ips[0]) cloud.ports.set(id, ips[0]);
@@ -134,9 +156,37 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
       secret: mockSecret(`ec2:${name}`, 32),
     },
   }),
+  // Kubespray's steps on the bastion: empty output, except the kubeconfig fetch, which answers
+  // with a realistic admin kubeconfig whose key material is a placeholder (never a real key).
+  "command:remote:Command": (_c, name, inputs) => ({
+    state: {
+      ...inputs,
+      stdout: /-kubeconfig$/.test(name) ? mockKubeconfig(name) : "",
+      stderr: "",
+    },
+  }),
   "pulumi:pulumi:StackReference": (cloud, name, inputs) => {
     const ref = String(inputs.name ?? name);
     const found = cloud.stackOutputs.get(ref);
+    // A consumer stack plans ports on the referenced stack's subnet: let the mock allocate
+    // addresses there (above the ones the site stack itself took).
+    const o = found?.outputs ?? {};
+    if (
+      typeof o.subnetId === "string" &&
+      typeof o.subnetCidr === "string" &&
+      !cloud.subnets.has(o.subnetId)
+    ) {
+      cloud.subnets.set(o.subnetId, {
+        cidr: o.subnetCidr,
+        networkId: String(o.networkId ?? ""),
+        next: 64,
+        byName: true,
+      });
+      cloud.networkSubnet.set(String(o.networkId ?? ""), o.subnetId);
+    }
+    // Floating IPs continue after the referenced stack's, so mock addresses never repeat.
+    const last = /^198\.51\.100\.(\d+)$/.exec(String(o.bastionAddress ?? ""));
+    if (last) cloud.fipNext = Math.max(cloud.fipNext, (Number(last[1]) % 128) + 1);
     // A stack that exists but was never brought up has no outputs; consumers handle that.
     return {
       id: ref,
@@ -144,6 +194,38 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
     };
   },
 };
+
+/** Base64 placeholder standing in for certificate/key data in the mock kubeconfig. */
+export const MOCK_KUBECONFIG_KEY_DATA = Buffer.from("jetstream-paas mock client key, not a key").toString(
+  "base64",
+);
+
+/** What Kubespray's kubeconfig_localhost writes: the VIP as server, embedded client credentials. */
+export function mockKubeconfig(seed: string): string {
+  const ca = Buffer.from(`mock CA of ${seed}`).toString("base64");
+  const cert = Buffer.from(`mock client certificate of ${seed}`).toString("base64");
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "  - name: cluster.local",
+    "    cluster:",
+    `      certificate-authority-data: ${ca}`,
+    "      server: https://10.254.0.50:6443",
+    "contexts:",
+    "  - name: kubernetes-admin@cluster.local",
+    "    context:",
+    "      cluster: cluster.local",
+    "      user: kubernetes-admin",
+    "current-context: kubernetes-admin@cluster.local",
+    "users:",
+    "  - name: kubernetes-admin",
+    "    user:",
+    `      client-certificate-data: ${cert}`,
+    `      client-key-data: ${MOCK_KUBECONFIG_KEY_DATA}`,
+    "",
+  ].join("\n");
+}
 
 /** Canned results of data-source invokes (lookups of existing cloud objects). */
 export function invokeResult(cloud: MockCloud, token: string, inputs: Props): Props {
@@ -162,6 +244,8 @@ export function invokeResult(cloud: MockCloud, token: string, inputs: Props): Pr
       }
       return { ...inputs, id };
     }
+    case "openstack:images/getImage:getImage":
+      return { ...inputs, id: mockUuid(`image:${String(inputs.name)}`) };
     case "openstack:networking/getRouter:getRouter":
       return { ...inputs, id: mockUuid(`router:${String(inputs.name)}`) };
     default:
