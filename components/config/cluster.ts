@@ -1,6 +1,7 @@
 // Schema of the cluster project's config (`jetstream-paas-cluster:*`, stacks paasA, paasB,
 // tacc-paasA, ...). The KubesprayCluster section is added by components/cluster.
 import { z } from "zod";
+import { blueGreenSchema } from "./blue-green";
 import { imageName, site, stackName } from "./fields";
 
 /** Cluster slots of a site: two, so an upgrade builds the new cluster beside the old one. */
@@ -13,6 +14,8 @@ export const clusterSchema = z.strictObject({
   /** the site stack whose network, security groups and bastion this cluster uses */
   siteStack: stackName,
   image: imageName,
+  /** blue/green services of this cluster (components/apps) */
+  blueGreen: blueGreenSchema.default([]),
 });
 
 export type ClusterConfig = z.output<typeof clusterSchema>;

@@ -11,3 +11,12 @@ export { openstackSchema } from "./openstack";
 export type { OpenstackConfig } from "./openstack";
 export { PROJECTS, decodeValue, parseStackConfig, loadStackConfig } from "./load";
 export type { ProjectKind, RawConfig, LoadedConfig } from "./load";
+export {
+  jenkinsSchema,
+  JENKINS_LTS_DEFAULT,
+  PLUGIN_MANAGER_DEFAULT,
+  DEFAULT_DEPLOY_TARGETS,
+} from "./jenkins";
+export type { JenkinsConfig, JenkinsPipelineConfig, JenkinsAgentConfig } from "./jenkins";
+export { blueGreenSchema, blueGreenAppSchema, imageDigest, COLOURS } from "./blue-green";
+export type { BlueGreenAppConfig } from "./blue-green";

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseCidr } from "../../src/cidr";
 import { adminCidr, cidr, dnsLabel, flavor, imageName, ipv4, noOverlap, site, sshPublicKey } from "./fields";
+import { jenkinsSchema } from "./jenkins";
 
 export const networkSchema = z
   .strictObject({
@@ -72,6 +73,8 @@ export const siteSchema = z
     network: networkSchema,
     ssh: sshSchema,
     bastion: bastionSchema.default({ flavor: "m3.tiny" }),
+    /** Jenkins as code (components/jenkins): enabled at IU by default */
+    jenkins: jenkinsSchema.default(jenkinsSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     const entries: Array<[string, string]> = [["network.cidr", c.network.cidr]];
