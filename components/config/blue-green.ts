@@ -36,7 +36,7 @@ export const blueGreenAppSchema = z.strictObject({
   /** HTTP readiness probe path; a colour is switched to only when its pods pass it */
   readinessPath: z
     .string({ error: "must be a string" })
-    .regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "must be an absolute URL path" })
+    .regex(/^\/[A-Za-z0-9._~/-]*$/, { error: "must be an absolute URL path" })
     .default("/healthz"),
   /** the namespace has Istio sidecar injection: also route with a VirtualService */
   meshed: z.boolean({ error: "must be true or false" }).default(false),

@@ -39,7 +39,7 @@ describe("blue/green renderer", () => {
       ["blue", D1],
       ["green", D2],
     ] as const) {
-      const dep = o.deployments[c] as { metadata: { name: string }; spec: Record<string, never> };
+      const dep = o.deployments[c] as unknown as { metadata: { name: string }; spec: Record<string, never> };
       assert.equal(dep.metadata.name, `web-${c}`);
       const s = dep.spec as unknown as {
         replicas: number;
