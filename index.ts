@@ -1,5 +1,7 @@
 // jetstream-paas: Pulumi components for a two-site Kubernetes platform on Jetstream2.
 export * from "./components/config";
 export * from "./components/network";
+export * from "./components/jenkins";
+export * from "./components/apps";
 export { registerArtifact, registeredArtifacts } from "./src/artifacts";
 export type { Artifact } from "./src/artifacts";

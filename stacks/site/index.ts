@@ -2,6 +2,7 @@
 // join it in their own components. Config is parsed first: a bad config declares nothing.
 import { loadStackConfig } from "../../components/config";
 import { SiteNetwork } from "../../components/network";
+import { deployJenkins } from "./jenkins";
 
 const { config } = loadStackConfig("site");
 
@@ -22,3 +23,10 @@ export const keypairName = shell.keypairName;
 export const bastionAddress = shell.bastionAddress;
 export const bastionFixedIp = shell.bastionFixedIp;
 export const externalNetwork = shell.externalNetwork;
+
+// Jenkins as code (components/jenkins, docs/delivery.md): IU by default.
+const jenkins = deployJenkins(config, shell);
+export const jenkinsUrl = jenkins?.url;
+export const jenkinsAddress = jenkins?.address;
+export const jenkinsAdminPassword = jenkins?.adminPassword;
+export const jenkinsAgentPublicKey = jenkins?.agentPublicKey;

@@ -104,6 +104,13 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
   "random:index/randomPassword:RandomPassword": (_c, name, inputs) => ({
     state: { ...inputs, result: mockSecret(name, Number(inputs.length ?? 24)) },
   }),
+  "tls:index/privateKey:PrivateKey": (_c, name, inputs) => ({
+    state: {
+      ...inputs,
+      privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${mockSecret(`tls:${name}`, 64)}\n-----END OPENSSH PRIVATE KEY-----\n`,
+      publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${mockSecret(`tls-pub:${name}`, 43)}\n`,
+    },
+  }),
   "pulumi:pulumi:StackReference": (cloud, name, inputs) => {
     const ref = String(inputs.name ?? name);
     const found = cloud.stackOutputs.get(ref);
