@@ -21,6 +21,7 @@ declare -A PACKAGE=(
   [ip]=iproute2
   [tc]=iproute2
   [iptables]=iptables
+  [groovy]=groovy
 )
 
 # PostgreSQL's server binaries live outside PATH on Debian.
