@@ -22,6 +22,7 @@ declare -A PACKAGE=(
   [tc]=iproute2
   [iptables]=iptables
   [groovy]=groovy
+  [nginx]=nginx-light
 )
 
 # PostgreSQL's server binaries live outside PATH on Debian.

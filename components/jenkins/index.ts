@@ -4,7 +4,7 @@ export {
   renderJenkinsCasc,
   kubeconfigFile,
   ADMIN_PASSWORD_FILE,
-  AGENT_CREDENTIAL_ID,
+  agentCredentialId,
   AGENT_KEY_FILE,
   CASC_FILE,
   SECRETS_DIR,

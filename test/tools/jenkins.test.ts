@@ -13,6 +13,7 @@ import {
   renderJenkinsCasc,
   renderJenkinsCloudInit,
   renderJenkinsInstallScript,
+  renderJenkinsNginx,
   renderPluginsTxt,
   renderSeedJobs,
 } from "../../components/jenkins";
@@ -123,6 +124,53 @@ describe("Jenkins controller cloud-config and scripts", () => {
       const r = runTool("shellcheck", ["-s", "sh", path]);
       assert.ok(r.ok, `${path}:\n${readFileSync(path, "utf8")}\n${r.output}`);
     });
+  });
+});
+
+describe("nginx in front of Jenkins", () => {
+  before(() => requireTools(["nginx"]));
+
+  it("passes nginx -t (TLS on 443 only, proxy to the loopback)", () => {
+    const ngx = mkdtempSync(join(dir, "nginx-"));
+    const crt = join(ngx, "jenkins.crt");
+    const key = join(ngx, "jenkins.key");
+    const gen = runTool("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=iu-jenkins",
+      "-keyout",
+      key,
+      "-out",
+      crt,
+    ]);
+    assert.ok(gen.ok, gen.output);
+    const site = renderJenkinsNginx()
+      .replace("/etc/ssl/certs/jenkins.crt", crt)
+      .replace("/etc/ssl/private/jenkins.key", key);
+    assert.ok(!/listen\s+80\b/.test(site), "no plain HTTP listener");
+    assert.match(site, /proxy_pass http:\/\/127\.0\.0\.1:8080;/);
+    writeFileSync(join(ngx, "jenkins.conf"), site);
+    writeFileSync(
+      join(ngx, "nginx.conf"),
+      `pid ${ngx}/nginx.pid;\nerror_log ${ngx}/error.log;\nevents {}\nhttp {\n  access_log off;\n  include ${ngx}/jenkins.conf;\n}\n`,
+    );
+    const r = runTool("nginx", [
+      "-t",
+      "-p",
+      ngx,
+      "-c",
+      join(ngx, "nginx.conf"),
+      "-e",
+      join(ngx, "error.log"),
+    ]);
+    assert.ok(r.ok, r.output);
+    assert.match(r.output, /syntax is ok/);
   });
 });
 

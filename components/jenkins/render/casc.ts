@@ -9,7 +9,10 @@ export const CASC_FILE = `${CASC_DIR}/jenkins.yaml`;
 export const SEED_JOBS_FILE = `${CASC_DIR}/jobs.groovy`;
 export const ADMIN_PASSWORD_FILE = `${SECRETS_DIR}/admin-password`;
 export const AGENT_KEY_FILE = `${SECRETS_DIR}/agent-ssh-key`;
-export const AGENT_CREDENTIAL_ID = "agent-ssh-key";
+/** Credential of the controller's agent key for one agent user (one key, a credential per user). */
+export function agentCredentialId(user: string): string {
+  return `agent-ssh-key-${user}`;
+}
 
 export function kubeconfigFile(site: string): string {
   return `${SECRETS_DIR}/kubeconfig-${site}`;
@@ -68,13 +71,13 @@ export function renderJenkinsCasc(input: CascInput): string {
         secretBytes: `\${readFileBase64:${kubeconfigFile(k.site)}}`,
       },
     }));
-  if (input.agents.length > 0) {
+  for (const user of [...new Set(input.agents.map((a) => a.user))].sort()) {
     credentials.push({
       basicSSHUserPrivateKey: {
         scope: "SYSTEM",
-        id: AGENT_CREDENTIAL_ID,
-        description: "controller -> SSH agents (public key: stack output jenkinsAgentPublicKey)",
-        username: input.agents[0].user,
+        id: agentCredentialId(user),
+        description: `controller -> SSH agents as ${user} (public key: stack output jenkinsAgentPublicKey)`,
+        username: user,
         privateKeySource: { directEntry: { privateKey: `\${readFile:${AGENT_KEY_FILE}}` } },
       },
     });
@@ -93,7 +96,7 @@ export function renderJenkinsCasc(input: CascInput): string {
           ssh: {
             host: a.host,
             port: a.port,
-            credentialsId: AGENT_CREDENTIAL_ID,
+            credentialsId: agentCredentialId(a.user),
             launchTimeoutSeconds: 60,
             maxNumRetries: 10,
             retryWaitTime: 15,

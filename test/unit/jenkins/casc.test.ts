@@ -95,7 +95,7 @@ describe("JCasC jenkins.yaml", () => {
 
   it("starts agents over SSH with a host key an administrator trusted", () => {
     const ssh = casc.jenkins.nodes![0].permanent.launcher.ssh;
-    assert.equal(ssh.credentialsId, "agent-ssh-key");
+    assert.equal(ssh.credentialsId, "agent-ssh-key-jenkins");
     assert.deepEqual(ssh.sshHostKeyVerificationStrategy, {
       manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: true },
     });
