@@ -10,6 +10,8 @@ export interface CloudFile {
   permissions?: string;
   /** write after users/packages are set up (cloud-init `defer`) */
   defer?: boolean;
+  /** content encoding (cloud-init decodes it): gz+b64 keeps large files inside Nova's user-data limit */
+  encoding?: "b64" | "gz+b64";
 }
 
 export interface CloudUser {

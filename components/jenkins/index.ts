@@ -13,6 +13,8 @@ export {
 export type { CascAgent, CascInput, CascKubeconfig } from "./render/casc";
 export {
   JENKINS_APT,
+  NOVA_USER_DATA_LIMIT,
+  userDataBase64Size,
   renderJenkinsCloudInit,
   renderJenkinsInstallScript,
   renderJenkinsNginx,

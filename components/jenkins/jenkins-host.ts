@@ -67,9 +67,6 @@ export interface JenkinsHostArgs {
   pluginManager?: { version: string; sha256?: string };
 }
 
-/** Nova refuses user data over 65535 bytes once base64-encoded. */
-const USER_DATA_LIMIT = 49_000;
-
 /**
  * The Jenkins controller as code: a VM on the site network whose cloud-init installs a pinned
  * Jenkins LTS with pinned plugins, configured entirely by JCasC (admin from a generated
@@ -297,13 +294,8 @@ function createJenkinsHost(name: string, args: JenkinsHostArgs, parent: pulumi.R
             secrets.push({ path: kubeconfigFile(args.deployTargets[i].site), content: k });
           }
         });
-        const text = renderJenkinsCloudInit(baseInput(addr, cascText, secrets));
-        if (text.length > USER_DATA_LIMIT) {
-          throw new Error(
-            `${hostname} user data is ${text.length} bytes; Nova accepts about ${USER_DATA_LIMIT} before base64 (fewer pipelines per controller)`,
-          );
-        }
-        return text;
+        // throws when the result would exceed Nova's user-data limit
+        return renderJenkinsCloudInit(baseInput(addr, cascText, secrets));
       }),
   );
 

@@ -1,6 +1,7 @@
 // cloud-config of the Jenkins controller and the files it writes: the install script (repo key
 // verified by fingerprint, Jenkins pinned and held, plugins pinned), the systemd drop-in
 // (JCasC, no setup wizard, loopback only), nginx terminating TLS in front, and the secrets.
+import { gzipSync } from "node:zlib";
 import { CloudFile, renderCloudConfig, sshdHardening } from "../../../src/cloud-init";
 import { CASC_DIR, CASC_FILE, SECRETS_DIR, SEED_JOBS_FILE } from "./casc";
 
@@ -197,8 +198,22 @@ export function renderJenkinsSystemdDropIn(): string {
   ].join("\n");
 }
 
+/** Files above this size travel gzip+base64 (deterministic: node's gzip header has no mtime). */
+const COMPRESS_ABOVE = 4096;
+
 function file(path: string, content: string, permissions: string): CloudFile {
+  if (Buffer.byteLength(content) > COMPRESS_ABOVE) {
+    const packed = gzipSync(Buffer.from(content, "utf8"), { level: 9 }).toString("base64");
+    return { path, content: packed, encoding: "gz+b64", permissions, owner: "root:root" };
+  }
   return { path, content, permissions, owner: "root:root" };
+}
+
+/** Nova refuses user data whose base64 form exceeds 65535 bytes. */
+export const NOVA_USER_DATA_LIMIT = 65535;
+
+export function userDataBase64Size(text: string): number {
+  return Math.ceil(Buffer.byteLength(text, "utf8") / 3) * 4;
 }
 
 /** The controller's cloud-config. */
@@ -220,7 +235,7 @@ export function renderJenkinsCloudInit(i: JenkinsCloudInitInput): string {
   for (const s of [...i.secrets].sort((a, b) => a.path.localeCompare(b.path))) {
     files.push(file(s.path, s.content, "0600"));
   }
-  return renderCloudConfig({
+  const text = renderCloudConfig({
     hostname: i.hostname,
     manage_etc_hosts: true,
     ssh_pwauth: false,
@@ -235,4 +250,11 @@ export function renderJenkinsCloudInit(i: JenkinsCloudInitInput): string {
     runcmd: [["systemctl", "restart", "ssh"], [INSTALL_SCRIPT_PATH]],
     final_message: "jetstream-paas jenkins: cloud-init finished after $UPTIME s",
   });
+  const size = userDataBase64Size(text);
+  if (size > NOVA_USER_DATA_LIMIT) {
+    throw new Error(
+      `${i.hostname} user data is ${size} bytes in base64; Nova accepts ${NOVA_USER_DATA_LIMIT} (fewer pipelines per controller)`,
+    );
+  }
+  return text;
 }
