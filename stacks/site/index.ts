@@ -30,3 +30,4 @@ export const jenkinsUrl = jenkins?.url;
 export const jenkinsAddress = jenkins?.address;
 export const jenkinsAdminPassword = jenkins?.adminPassword;
 export const jenkinsAgentPublicKey = jenkins?.agentPublicKey;
+export const jenkinsSecurityGroupId = jenkins?.securityGroupId;
