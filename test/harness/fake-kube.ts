@@ -11,8 +11,10 @@ export interface FakeKube {
   url: string;
   token: string;
   objects: Map<string, Obj>;
-  /** every request, "METHOD path" */
+  /** every request, "METHOD path" (query removed) */
   requests: string[];
+  /** query strings of PATCH requests, in order */
+  patchQueries: string[];
   patches: Array<{ path: string; body: Obj }>;
   /** called before a GET is answered, to let a test change state over time */
   onGet?: (path: string, count: number) => void;
@@ -40,8 +42,9 @@ export async function startFakeKube(token = "test-token"): Promise<FakeKube> {
   const objects = new Map<string, Obj>();
   const requests: string[] = [];
   const patches: Array<{ path: string; body: Obj }> = [];
+  const patchQueries: string[] = [];
   const gets = new Map<string, number>();
-  const fake: Partial<FakeKube> = { token, objects, requests, patches };
+  const fake: Partial<FakeKube> = { token, objects, requests, patches, patchQueries };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     requests.push(`${req.method} ${path}`);
@@ -66,6 +69,7 @@ export async function startFakeKube(token = "test-token"): Promise<FakeKube> {
         return;
       }
       if (req.method === "PATCH") {
+        patchQueries.push((req.url ?? "").split("?")[1] ?? "");
         if (req.headers["content-type"] !== "application/merge-patch+json") {
           send(415, status(415, "UnsupportedMediaType", "only merge patch here"));
           return;

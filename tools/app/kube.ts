@@ -81,6 +81,8 @@ export class KubeError extends Error {
   }
 }
 
+export const FIELD_MANAGER = "jetstream-paas-app";
+
 export class KubeClient {
   constructor(
     private readonly target: KubeTarget,
@@ -147,9 +149,19 @@ export class KubeClient {
     return r.body;
   }
 
-  /** JSON merge patch (RFC 7386); throws on non-2xx. */
+  /**
+   * JSON merge patch (RFC 7386) under a named field manager, so `managedFields` shows who moved
+   * a field (and Pulumi's server-side apply reports a conflict instead of silently undoing it);
+   * throws on non-2xx.
+   */
   async mergePatch<T = Record<string, unknown>>(path: string, patch: unknown): Promise<T> {
-    const r = await this.request<T>("PATCH", path, patch, "application/merge-patch+json");
+    const sep = path.includes("?") ? "&" : "?";
+    const r = await this.request<T>(
+      "PATCH",
+      `${path}${sep}fieldManager=${FIELD_MANAGER}`,
+      patch,
+      "application/merge-patch+json",
+    );
     if (r.status < 200 || r.status >= 300)
       throw new KubeError(r.status, `PATCH ${path}: HTTP ${r.status} ${message(r.body)}`);
     return r.body;

@@ -79,6 +79,7 @@ describe("npm run app -- switch (fake Kubernetes API on 127.0.0.1)", () => {
   beforeEach(() => {
     kube.requests.length = 0;
     kube.patches.length = 0;
+    kube.patchQueries.length = 0;
     kube.onGet = undefined;
   });
   afterEach(() => {
@@ -124,6 +125,10 @@ describe("npm run app -- switch (fake Kubernetes API on 127.0.0.1)", () => {
     const readyRead = kube.requests.filter((q) => q === `GET ${dPath}`).length;
     assert.ok(readyRead >= 3 && firstPatch > kube.requests.lastIndexOf(`GET ${dPath}`));
     assert.match(r.out, /switched shop\/web from blue to green \(Service and VirtualService\)/);
+    assert.ok(
+      kube.patchQueries.every((q) => q === "fieldManager=jetstream-paas-app"),
+      kube.patchQueries.join(","),
+    );
     assert.match(
       r.out,
       /pulumi -C stacks\/paas -s paasA config set --path 'jetstream-paas-cluster:blueGreen\[0\]\.active' green/,
