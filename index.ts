@@ -2,6 +2,8 @@
 export * from "./components/config";
 export * from "./components/network";
 export * from "./components/state";
+export * from "./components/jenkins";
+export * from "./components/apps";
 export { registerArtifact, registeredArtifacts } from "./src/artifacts";
 export type { Artifact } from "./src/artifacts";
 export * from "./components/mesh";

@@ -22,6 +22,8 @@ declare -A PACKAGE=(
   [tc]=iproute2
   [iptables]=iptables
   [curl]=curl
+  [groovy]=groovy
+  [nginx]=nginx-light
 )
 
 # PostgreSQL's server binaries live outside PATH on Debian.

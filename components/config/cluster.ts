@@ -2,6 +2,7 @@
 // tacc-paasA, ...). The `cluster` section belongs to components/cluster (KubesprayCluster).
 import { z } from "zod";
 import { NODE_MINIMUMS, KUBESPRAY, SUPPORTED_KUBERNETES_VERSIONS } from "../cluster/pins";
+import { blueGreenSchema } from "./blue-green";
 import { meshSchema } from "./mesh";
 import { cidr, dnsLabel, flavor, imageName, noOverlap, site, stackName } from "./fields";
 import { JETSTREAM2_FLAVORS } from "./flavors";
@@ -124,27 +125,45 @@ export const kubernetesClusterSchema = z
     noOverlap(ctx, entries);
   });
 
-export const clusterSchema = z.strictObject({
-  site,
-  slot: z.enum(SLOTS, { error: `must be one of ${SLOTS.join(", ")}` }),
-  /** the site stack whose network, security groups and bastion this cluster uses */
-  siteStack: stackName,
-  image: imageName,
-  /** Istio, observability and Flagger (components/mesh); every key has a default */
-  mesh: meshSchema.prefault({}),
-  cluster: kubernetesClusterSchema.default(kubernetesClusterSchema.parse({})),
-  /**
-   * The operator's private key for the bastion (the site keypair's). A Pulumi secret: the
-   * command provider stores it encrypted and hands it to a short-lived ssh-agent on the bastion.
-   */
-  sshPrivateKey: z
-    .string({ error: "must be a string" })
-    .min(1, { error: "must not be empty" })
-    .refine((s) => !/^(ssh-|ecdsa-|sk-)/.test(s.trim()), {
-      error: "must be a private key (-----BEGIN OPENSSH PRIVATE KEY-----...), not a public key line",
-    })
-    .optional(),
-});
+export const clusterSchema = z
+  .strictObject({
+    site,
+    slot: z.enum(SLOTS, { error: `must be one of ${SLOTS.join(", ")}` }),
+    /** the site stack whose network, security groups and bastion this cluster uses */
+    siteStack: stackName,
+    image: imageName,
+    /** Istio, observability and Flagger (components/mesh); every key has a default */
+    mesh: meshSchema.prefault({}),
+    cluster: kubernetesClusterSchema.default(kubernetesClusterSchema.parse({})),
+    /**
+     * The operator's private key for the bastion (the site keypair's). A Pulumi secret: the
+     * command provider stores it encrypted and hands it to a short-lived ssh-agent on the bastion.
+     */
+    sshPrivateKey: z
+      .string({ error: "must be a string" })
+      .min(1, { error: "must not be empty" })
+      .refine((s) => !/^(ssh-|ecdsa-|sk-)/.test(s.trim()), {
+        error: "must be a private key (-----BEGIN OPENSSH PRIVATE KEY-----...), not a public key line",
+      })
+      .optional(),
+    /** blue/green services of this cluster (components/apps) */
+    blueGreen: blueGreenSchema.default([]),
+  })
+  .superRefine((c, ctx) => {
+    // A meshed app outside the mesh's namespaces gets no sidecar (no injection label) and its
+    // VirtualService routes to pods that are not in the mesh.
+    const meshNamespaces = new Set(c.mesh.namespaces.map((n) => n.name));
+    c.blueGreen.forEach((app, i) => {
+      if (app.meshed && !meshNamespaces.has(app.namespace)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["blueGreen", i, "namespace"],
+          input: app.namespace,
+          message: `must be one of mesh.namespaces (${[...meshNamespaces].join(", ") || "none"}) when meshed is true`,
+        });
+      }
+    });
+  });
 
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type KubernetesClusterConfig = z.output<typeof kubernetesClusterSchema>;

@@ -21,3 +21,12 @@ export type {
   ObservabilityConfig,
   IngressNodePorts,
 } from "./mesh";
+export {
+  jenkinsSchema,
+  JENKINS_LTS_DEFAULT,
+  PLUGIN_MANAGER_DEFAULT,
+  DEFAULT_DEPLOY_TARGETS,
+} from "./jenkins";
+export type { JenkinsConfig, JenkinsPipelineConfig, JenkinsAgentConfig } from "./jenkins";
+export { blueGreenSchema, blueGreenAppSchema, imageDigest, COLOURS } from "./blue-green";
+export type { BlueGreenAppConfig } from "./blue-green";

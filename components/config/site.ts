@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseCidr, parseIp } from "../../src/cidr";
 import { SLOTS } from "./cluster";
+import { jenkinsSchema } from "./jenkins";
 import {
   adminCidr,
   cidr,
@@ -310,6 +311,8 @@ export const siteSchema = z
     edge: edgeSchema.optional(),
     /** cross-site PostgreSQL; absent: no database planned */
     state: stateSchema,
+    /** Jenkins as code (components/jenkins): enabled at IU by default */
+    jenkins: jenkinsSchema.default(jenkinsSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     const entries: Array<[string, string]> = [["network.cidr", c.network.cidr]];

@@ -3,6 +3,7 @@
 // it through the cluster's own provider. Config is parsed first: a bad config declares nothing.
 import { loadStackConfig } from "../../components/config";
 import { createCluster } from "./cluster";
+import { deployApps } from "./apps";
 import { deployPlatform } from "./platform";
 
 const { config } = loadStackConfig("cluster");
@@ -20,6 +21,7 @@ export const siteSubnetId = siteRef.getOutput("subnetId");
 
 // Mesh and addons (components/mesh, docs/mesh.md) on the cluster's provider; the gateway's
 // NodePorts come from the mesh config and are what the site's edge targets.
+const { mesh, ...platform } = deployPlatform(config, cluster.provider, config.cluster.kubernetesVersion);
 export const {
   ingressNodePorts,
   ingressReadinessPath,
@@ -28,4 +30,8 @@ export const {
   dashboards,
   grafanaAdminUser,
   grafanaAdminPassword,
-} = deployPlatform(config, cluster.provider, config.cluster.kubernetesVersion);
+} = platform;
+
+// Blue/green services (components/apps, docs/delivery.md) on the same provider.
+const apps = deployApps(config, cluster.provider, [mesh]);
+export const blueGreenActive = Object.fromEntries(Object.entries(apps).map(([n, a]) => [n, a.activeColour]));

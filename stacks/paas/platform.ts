@@ -18,6 +18,8 @@ export interface PlatformOutputs {
   grafanaAdminUser: string;
   /** secret */
   grafanaAdminPassword: pulumi.Output<string>;
+  /** the mesh component, for resources that need Istio first (not a stack output) */
+  mesh: IstioMesh;
 }
 
 /**
@@ -44,5 +46,6 @@ export function deployPlatform(
     dashboards: obs.urls,
     grafanaAdminUser: obs.grafanaAdminUser,
     grafanaAdminPassword: obs.grafanaAdminPassword,
+    mesh,
   };
 }

@@ -5,6 +5,7 @@ import { loadStackConfig } from "../../components/config";
 import { SiteNetwork } from "../../components/network";
 import { createEdge } from "./edge";
 import { deployState } from "./state";
+import { deployJenkins } from "./jenkins";
 
 const { config } = loadStackConfig("site");
 
@@ -50,3 +51,10 @@ export const edgeHaproxyConfig = edge?.edgeHaproxyConfig;
 export const edgeKeepalivedConfigs = edge?.edgeKeepalivedConfigs;
 export const edgeLiveSlot = edge?.edgeLiveSlot;
 export const edgePreliveSlot = edge?.edgePreliveSlot;
+// Jenkins as code (components/jenkins, docs/delivery.md): IU by default.
+const jenkins = deployJenkins(config, shell);
+export const jenkinsUrl = jenkins?.url;
+export const jenkinsAddress = jenkins?.address;
+export const jenkinsAdminPassword = jenkins?.adminPassword;
+export const jenkinsAgentPublicKey = jenkins?.agentPublicKey;
+export const jenkinsSecurityGroupId = jenkins?.securityGroupId;

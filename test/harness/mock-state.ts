@@ -138,6 +138,8 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
       ...inputs,
       privateKeyPem: fakePem("PRIVATE KEY", `key:${name}`),
       publicKeyPem: fakePem("PUBLIC KEY", `pub:${name}`),
+      privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${mockSecret(`tls:${name}`, 64)}\n-----END OPENSSH PRIVATE KEY-----\n`,
+      publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${mockSecret(`tls-pub:${name}`, 43)}\n`,
     },
   }),
   "tls:index/selfSignedCert:SelfSignedCert": (_c, name, inputs) => ({

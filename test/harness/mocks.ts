@@ -11,7 +11,7 @@ export const SECRET_PLACEHOLDER = "[secret]";
 /** Outputs the real providers mark secret: recorded so that writers can prove none leaks. */
 const SECRET_OUTPUTS: Record<string, readonly string[]> = {
   "random:index/randomPassword:RandomPassword": ["result"],
-  "tls:index/privateKey:PrivateKey": ["privateKeyPem"],
+  "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyOpenssh"],
   "openstack:identity/ec2CredentialV3:Ec2CredentialV3": ["secret"],
 };
 // Pulumi's wire marker for a secret value (runtime/rpc.ts specialSigKey/specialSecretSig).
