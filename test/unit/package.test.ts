@@ -24,6 +24,15 @@ describe("package exports", () => {
     const lib = require(join(ROOT, "dist", "index.js")) as Record<string, unknown>;
     for (const name of [
       "SiteNetwork",
+      "KubesprayCluster",
+      "IstioMesh",
+      "Observability",
+      "Flagger",
+      "EdgeProxy",
+      "PostgresPrimary",
+      "PostgresReplica",
+      "JenkinsHost",
+      "BlueGreenService",
       "loadStackConfig",
       "parseStackConfig",
       "ConfigError",
