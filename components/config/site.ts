@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseCidr, parseIp } from "../../src/cidr";
 import { SLOTS } from "./cluster";
 import { jenkinsSchema } from "./jenkins";
+import { EDGE_DEFAULT_HEALTH, EDGE_DEFAULT_PORTS } from "../edge/render/edge-input";
 import {
   adminCidr,
   cidr,
@@ -131,7 +132,7 @@ export const edgeSchema = z
         peerHttps: port.default(8444),
         stats: port.default(8404),
       })
-      .default({ preliveHttp: 8080, preliveHttps: 8443, peerHttp: 8081, peerHttps: 8444, stats: 8404 }),
+      .default({ ...EDGE_DEFAULT_PORTS }),
     healthCheck: z
       .strictObject({
         interMs: z.number().int().min(100, { error: "must be >= 100 ms" }).default(1000),
@@ -147,16 +148,7 @@ export const edgeSchema = z
         slowstartSeconds: z.number().int().min(0).default(10),
         observeErrorLimit: z.number().int().min(1, { error: "must be >= 1" }).default(3),
       })
-      .default({
-        interMs: 1000,
-        fastinterMs: 500,
-        downinterMs: 2000,
-        fall: 2,
-        rise: 3,
-        timeoutMs: 1000,
-        slowstartSeconds: 10,
-        observeErrorLimit: 3,
-      }),
+      .default({ ...EDGE_DEFAULT_HEALTH }),
     /** stats/metrics user; the password is generated (@pulumi/random), never configured */
     statsUser: dnsLabel.default("jsp-admin"),
   })
