@@ -107,6 +107,7 @@ export async function loadValidators(): Promise<Map<string, Validate>> {
     string,
     ModelClass
   >;
+  const apps = (await import("kubernetes-models/apps/v1")) as unknown as Record<string, ModelClass>;
   const model =
     (cls: ModelClass): Validate =>
     (o) =>
@@ -114,6 +115,7 @@ export async function loadValidators(): Promise<Map<string, Validate>> {
   const m = new Map<string, Validate>();
   for (const k of ["Namespace", "Secret", "ServiceAccount", "Service", "ConfigMap"])
     m.set(`v1/${k}`, model(core[k]));
+  for (const k of ["Deployment", "StatefulSet", "DaemonSet"]) m.set(`apps/v1/${k}`, model(apps[k]));
   for (const k of ["PeerAuthentication", "AuthorizationPolicy", "RequestAuthentication"]) {
     m.set(`security.istio.io/v1/${k}`, model(sec[k]));
   }
