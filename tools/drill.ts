@@ -4,7 +4,18 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import {
+  Command,
+  exitWith,
+  Io,
+  manyOf,
+  Option,
+  processIo,
+  program,
+  Refusal,
+  run,
+  UsageError,
+} from "./lib/cli";
 import { cleanupAll } from "./drill/netns";
 import { SCENARIOS } from "./drill/scenarios";
 import type { ScenarioReport } from "./drill/types";
@@ -21,31 +32,37 @@ async function withTimeout<T>(p: Promise<T>, seconds: number, name: string): Pro
   }
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      scenario: { type: "string", multiple: true },
-      report: { type: "string" },
-      list: { type: "boolean", default: false },
-    },
-  });
-  if (values.list) {
-    for (const s of SCENARIOS) console.log(`${s.name}\t${s.description}`);
-    return 0;
-  }
+interface DrillOptions {
+  scenario?: string[];
+  report?: string;
+  list: boolean;
+}
+
+export function drillCommand(io: Io): Command {
+  const names = SCENARIOS.map((s) => s.name);
+  return program("drill", "Run the failover drills (real tools in network namespaces; needs root).")
+    .addOption(
+      new Option("--scenario <name>", "run only this scenario (repeatable; default: all)")
+        .argParser(manyOf(names))
+        .default(undefined),
+    )
+    .option("--report <file>", "also write the JSON report to this file")
+    .option("--list", "list the scenarios and exit", false)
+    .action(async (opts: DrillOptions) => {
+      if (opts.list) {
+        for (const s of SCENARIOS) io.out(`${s.name}\t${s.description}`);
+        return;
+      }
+      if (process.getuid?.() !== 0)
+        throw new UsageError("the drill creates network namespaces: run it as root");
+      const code = await runDrill(opts);
+      if (code !== 0) throw new Refusal("a scenario missed a target (see the report)");
+    });
+}
+
+async function runDrill(values: DrillOptions): Promise<number> {
   const wanted = values.scenario ?? [];
-  const unknown = wanted.filter((w) => !SCENARIOS.some((s) => s.name === w));
-  if (unknown.length > 0) {
-    console.error(
-      `unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`,
-    );
-    return 2;
-  }
   const chosen = wanted.length > 0 ? SCENARIOS.filter((s) => wanted.includes(s.name)) : SCENARIOS;
-  if (chosen.length === 0) {
-    console.error("no drill scenario is registered");
-    return 2;
-  }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   // Ctrl-C or a kill: remove every namespace and process the drill made, then leave.
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
@@ -86,4 +103,8 @@ async function main(): Promise<number> {
   return reports.every((r) => r.passed) ? 0 : 1;
 }
 
-main().then((code) => process.exit(code));
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return run(drillCommand(io), argv, io);
+}
+
+if (require.main === module) exitWith(main(process.argv.slice(2)));

@@ -1,16 +1,17 @@
-// npm run synth -- [stack] [--out DIR] [--config FILE] [--quiet]
+// npm run synth -- [stack ...] [--out DIR] [--config FILE] [--quiet]
 // Runs the real stack program under the mock engine (test/harness/mocks.ts) and writes
 // out/<stack>/plan.json, outputs.json and every rendered artifact. A config error prints one
 // line per problem, exits 1 and writes nothing.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config/errors";
 import { registeredArtifacts } from "../src/artifacts";
 import { installMocks, MockEngine, PlannedResource, SECRET_PLACEHOLDER, settle } from "../test/harness/mocks";
 import { promiseOf } from "../test/harness/outputs";
-import { REPO_ROOT, resolveStack } from "./lib/stack-files";
+import { Command, exitWith, Io, processIo, program, Refusal, run, UsageError } from "./lib/cli";
+import { listStacks, REPO_ROOT, resolveStack } from "./lib/stack-files";
 
 const ORG = "organization";
 
@@ -167,33 +168,61 @@ export async function synth(
   return { plan, outDir, artifacts: artifacts.map(([p]) => p) };
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      out: { type: "string", default: "out" },
-      config: { type: "string" },
-      quiet: { type: "boolean", default: false },
-    },
-  });
-  const stack = positionals[0] ?? "iu";
-  const log = values.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
+/** Plans one stack; a config error prints one line per problem and nothing is written. */
+async function synthOne(
+  stack: string,
+  outRoot: string,
+  configFile: string | undefined,
+  quiet: boolean,
+  io: Io,
+) {
+  const log = quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
   try {
-    await synth({ stack, outRoot: resolve(values.out!), configFile: values.config, log });
-    return 0;
+    await synth({ stack, outRoot, configFile, log });
   } catch (err) {
     if (err instanceof ConfigError) {
-      for (const line of err.lines) process.stderr.write(`config error: ${line}\n`);
-      process.stderr.write(`synth ${stack}: refused, nothing planned\n`);
-    } else {
-      process.stderr.write(
-        `synth ${stack} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      );
+      for (const line of err.lines) io.err(`config error: ${line}`);
+      throw new Refusal(`synth ${stack}: refused, nothing planned`);
     }
-    return 1;
+    throw err;
   }
 }
 
-if (require.main === module) {
-  main().then((code) => process.exit(code));
+export function synthCommand(io: Io): Command {
+  return program("synth", "Plan stacks offline under Pulumi's mock engine and write out/<stack>/.")
+    .argument("[stacks...]", `stacks to plan, in order (default iu); known: ${listStacks().join(", ")}`)
+    .option("--out <dir>", "output root", "out")
+    .option("--config <file>", "use this stack file instead of Pulumi.<stack>.yaml (one stack only)")
+    .option("--quiet", "print nothing but errors", false)
+    .action(async (stacks: string[], opts: { out: string; config?: string; quiet: boolean }) => {
+      const wanted = stacks.length > 0 ? stacks : ["iu"];
+      const known = listStacks();
+      const unknown = wanted.filter((s) => !known.includes(s));
+      if (unknown.length > 0)
+        throw new UsageError(`unknown stack ${unknown.join(", ")} (known: ${known.join(", ")})`);
+      if (opts.config && wanted.length > 1) throw new UsageError("--config goes with one stack only");
+      const outRoot = resolve(opts.out);
+      if (wanted.length === 1) return synthOne(wanted[0], outRoot, opts.config, opts.quiet, io);
+      // The mock engine is per process: each stack runs in its own, in the order given, and the
+      // first refusal stops the rest (a later stack may read an earlier one's outputs).
+      for (const stack of wanted) {
+        const args = [
+          "--import",
+          "tsx",
+          __filename,
+          stack,
+          "--out",
+          outRoot,
+          ...(opts.quiet ? ["--quiet"] : []),
+        ];
+        const r = spawnSync(process.execPath, args, { stdio: "inherit" });
+        if (r.status !== 0) throw new Refusal(`synth ${stack} failed; later stacks not planned`);
+      }
+    });
 }
+
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return run(synthCommand(io), argv, io);
+}
+
+if (require.main === module) exitWith(main(process.argv.slice(2)));

@@ -85,8 +85,11 @@ describe("synth refuses bad config", () => {
 
   it("names the stack when it does not exist", () => {
     const run = runSynth("nosuchstack", outRoot);
-    assert.equal(run.status, 1);
-    assert.match(run.stderr, /unknown stack "nosuchstack"/);
+    assert.equal(run.status, 2);
+    assert.match(
+      run.stderr,
+      /^synth: unknown stack nosuchstack \(known: iu, tacc, .*\); see: npm run synth -- --help$/m,
+    );
   });
 
   it("keeps a secure config value out of every file it writes", () => {
