@@ -79,11 +79,13 @@ export function coverageProblems(stacks: ReadonlyMap<string, string>): string[] 
   for (const [stack, dir] of stacks) {
     const entry = c.matrix.find((e) => e.stack === stack);
     if (!entry) problems.push(`stack ${stack} (${dir}/Pulumi.${stack}.yaml) is not in the preview matrix`);
-    else if (entry.dir !== dir) problems.push(`preview matrix: ${stack} has dir ${entry.dir}, its stack file is in ${dir}`);
+    else if (entry.dir !== dir)
+      problems.push(`preview matrix: ${stack} has dir ${entry.dir}, its stack file is in ${dir}`);
     if (!c.choices.includes(stack)) problems.push(`stack ${stack} is not a choice of the deploy workflow`);
     if (!c.synthOrder.includes(stack)) problems.push(`stack ${stack} is not in ci.yml SYNTH_ORDER`);
   }
-  for (const e of c.matrix) if (!stacks.has(e.stack)) problems.push(`preview matrix: ${e.stack} has no stack file`);
+  for (const e of c.matrix)
+    if (!stacks.has(e.stack)) problems.push(`preview matrix: ${e.stack} has no stack file`);
   if (c.choices.join(" ") !== c.matrix.map((e) => e.stack).join(" ")) {
     problems.push(`deploy choices (${c.choices.join(", ")}) are not the preview matrix order`);
   }
@@ -171,12 +173,19 @@ describe("every stack is covered", () => {
     const order = coverage().matrix.map((e) => e.stack);
     assert.deepEqual(order.slice(0, 2), ["tacc", "iu"]);
     const firstCluster = coverage().matrix.findIndex((e) => e.dir !== ".");
-    assert.ok(coverage().matrix.slice(firstCluster).every((e) => e.dir !== "."), "cluster stacks after site stacks");
+    assert.ok(
+      coverage()
+        .matrix.slice(firstCluster)
+        .every((e) => e.dir !== "."),
+      "cluster stacks after site stacks",
+    );
   });
 });
 
 function allUses(wf: Json): string[] {
-  return Object.values(jobs(wf)).flatMap((j) => ((j.steps as Json[]) ?? []).map((s) => s.uses as string).filter(Boolean));
+  return Object.values(jobs(wf)).flatMap((j) =>
+    ((j.steps as Json[]) ?? []).map((s) => s.uses as string).filter(Boolean),
+  );
 }
 
 describe("workflow rules", () => {
@@ -187,7 +196,9 @@ describe("workflow rules", () => {
         assert.match(line, /uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, `${f}: ${line.trim()}`);
       }
     }
-    assert.ok(allUses(load("preview.yml")).includes("pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d"));
+    assert.ok(
+      allUses(load("preview.yml")).includes("pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d"),
+    );
   });
 
   it("least privilege: read-only by default, writes only where a job comments", () => {
@@ -200,7 +211,8 @@ describe("workflow rules", () => {
       );
       for (const [name, job] of Object.entries(jobs(wf))) {
         const writes = Object.entries((job.permissions as Json) ?? {}).filter(([, v]) => v === "write");
-        for (const [scope] of writes) assert.equal(scope, "pull-requests", `${f} ${name} writes only comments`);
+        for (const [scope] of writes)
+          assert.equal(scope, "pull-requests", `${f} ${name} writes only comments`);
       }
     }
   });
@@ -226,10 +238,20 @@ describe("workflow rules", () => {
     for (const f of files) {
       for (const [name, job] of Object.entries(jobs(load(f)))) {
         for (const step of (job.steps as Json[]) ?? []) {
-          if (typeof step.run === "string") assert.doesNotMatch(step.run, SECRET_EXPR, `${f} ${name}: run uses no secret`);
+          if (typeof step.run === "string")
+            assert.doesNotMatch(step.run, SECRET_EXPR, `${f} ${name}: run uses no secret`);
           const usesSecret = SECRET_EXPR.test(JSON.stringify(step.env ?? {}));
-          if (usesSecret) assert.match(String(step.uses), /^pulumi\/actions@/, `${f} ${name}: only pulumi/actions gets secrets`);
-          assert.doesNotMatch(JSON.stringify(step.with ?? {}), SECRET_EXPR, `${f} ${name}: no secret as an input`);
+          if (usesSecret)
+            assert.match(
+              String(step.uses),
+              /^pulumi\/actions@/,
+              `${f} ${name}: only pulumi/actions gets secrets`,
+            );
+          assert.doesNotMatch(
+            JSON.stringify(step.with ?? {}),
+            SECRET_EXPR,
+            `${f} ${name}: no secret as an input`,
+          );
         }
       }
     }
@@ -241,13 +263,18 @@ describe("workflow rules", () => {
     const job = jobs(up).up;
     assert.equal(job.if, "github.ref == 'refs/heads/main'");
     assert.deepEqual(job.environment, { name: "stack-${{ inputs.stack }}" });
-    assert.deepEqual(job.concurrency, { group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
+    assert.deepEqual(job.concurrency, {
+      group: "pulumi-up-${{ inputs.stack }}",
+      "cancel-in-progress": false,
+    });
     const preview = jobs(load("preview.yml")).preview;
     assert.match(String((preview.concurrency as Json).group), /\$\{\{ matrix\.stack \}\}/);
   });
 
   it("one Pulumi CLI version (.pulumi-version, the SDK's) and the Node version of .nvmrc", () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
     const cli = readFileSync(join(ROOT, ".pulumi-version"), "utf8").trim();
     assert.equal(cli, pkg.dependencies["@pulumi/pulumi"], "the CLI matches the @pulumi/pulumi SDK release");
     for (const f of files) {
@@ -260,7 +287,8 @@ describe("workflow rules", () => {
             assert.equal(w["pulumi-version"], undefined);
             assert.match(String(w.policyPacks), /\/policy$/, "every preview and up runs the policy pack");
           }
-          if (uses.startsWith("actions/setup-node@")) assert.match(String(w["node-version-file"]), /(^|\/)\.nvmrc$/);
+          if (uses.startsWith("actions/setup-node@"))
+            assert.match(String(w["node-version-file"]), /(^|\/)\.nvmrc$/);
         }
       }
     }

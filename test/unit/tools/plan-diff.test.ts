@@ -45,11 +45,20 @@ describe("plan-diff on real plans", () => {
     const r = await diff([base, head]);
     assert.equal(r.code, 0, r.err.join("\n"));
     const md = r.out;
-    assert.match(md, /^### Plan diff: stack `iu` \(jetstream-paas\)\n\n\*\*6 to add, 4 to change, 0 to remove\*\* \(\d+ unchanged\)/);
+    assert.match(
+      md,
+      /^### Plan diff: stack `iu` \(jetstream-paas\)\n\n\*\*6 to add, 4 to change, 0 to remove\*\* \(\d+ unchanged\)/,
+    );
     assert.match(md, /\| `openstack:networking\/secGroupRule:SecGroupRule` \| 6 \| 0 \| 0 \|/);
     assert.match(md, /\| `openstack:compute\/instance:Instance` \| 0 \| 1 \| 0 \|/);
-    assert.match(md, /#### ~ `iu-bastion` \(`openstack:compute\/instance:Instance`\)\n\n\| Input \| Before \| After \|\n\|---\|---\|---\|\n\| `flavorName` \| `m3\.tiny` \| `m3\.small` \|/);
-    assert.match(md, /#### \+ `iu-bastion-ssh-admin-198-51-100-0-28` \(`openstack:networking\/secGroupRule:SecGroupRule`\)/);
+    assert.match(
+      md,
+      /#### ~ `iu-bastion` \(`openstack:compute\/instance:Instance`\)\n\n\| Input \| Before \| After \|\n\|---\|---\|---\|\n\| `flavorName` \| `m3\.tiny` \| `m3\.small` \|/,
+    );
+    assert.match(
+      md,
+      /#### \+ `iu-bastion-ssh-admin-198-51-100-0-28` \(`openstack:networking\/secGroupRule:SecGroupRule`\)/,
+    );
     assert.match(md, /\| `adminCidrs\[1\]` \| \(none\) \| `198\.51\.100\.0\/28` \|/);
     // the edge hosts' user data is secret in the plan: its change shows as a rendered file, counts only
     assert.match(md, /\| `haproxy\/haproxy\.cfg` \| changed \| \+\d+ −\d+ \|/);
@@ -78,7 +87,10 @@ describe("plan-diff on real plans", () => {
     ]) {
       const r = await diff([a, b, "--no-files"]);
       assert.equal(r.code, 0);
-      assert.match(r.out, /\| `userData` \| \[secret\] \| \[secret\] \(secret in one plan or both: values not shown\) \|/);
+      assert.match(
+        r.out,
+        /\| `userData` \| \[secret\] \| \[secret\] \(secret in one plan or both: values not shown\) \|/,
+      );
       for (const line of cloudInit.split("\n").filter((l) => l.length > 12)) {
         assert.ok(!r.out.includes(line), `prints no line of the value: ${line}`);
       }
@@ -112,11 +124,17 @@ describe("plan-diff on real plans", () => {
     const r = await diff([missing, head]);
     assert.equal(r.code, 2);
     assert.equal(r.err.length, 1);
-    assert.match(r.err[0], /^plan-diff: no such plan file: .*nowhere\/iu\/plan\.json \(--missing-as-empty treats it as no stack\); see/);
+    assert.match(
+      r.err[0],
+      /^plan-diff: no such plan file: .*nowhere\/iu\/plan\.json \(--missing-as-empty treats it as no stack\); see/,
+    );
     const added = await diff([missing, head, "--missing-as-empty", "--no-files"]);
     assert.equal(added.code, 0);
     const n = (JSON.parse(readFileSync(head, "utf8")) as Plan).resources.length;
-    assert.match(added.out, new RegExp(`\\*\\*${n} to add, 0 to change, 0 to remove\\*\\* \\(0 unchanged\\)`));
+    assert.match(
+      added.out,
+      new RegExp(`\\*\\*${n} to add, 0 to change, 0 to remove\\*\\* \\(0 unchanged\\)`),
+    );
     const bad = join(root, "bad.json");
     writeFileSync(bad, "[]");
     const refused = await diff([bad, head]);
