@@ -1,7 +1,12 @@
 // Schema of the cluster project's config (`jetstream-paas-cluster:*`, stacks paasA, paasB,
 // tacc-paasA, ...). The `cluster` section belongs to components/cluster (KubesprayCluster).
 import { z } from "zod";
-import { CLUSTER_DEFAULTS, NODE_MINIMUMS, KUBESPRAY, SUPPORTED_KUBERNETES_VERSIONS } from "../../src/kubespray";
+import {
+  CLUSTER_DEFAULTS,
+  NODE_MINIMUMS,
+  KUBESPRAY,
+  SUPPORTED_KUBERNETES_VERSIONS,
+} from "../../src/kubespray";
 import { blueGreenSchema } from "./blue-green";
 import { meshSchema } from "./mesh";
 import { cidr, dnsLabel, flavor, imageName, noOverlap, site, stackName } from "./fields";
