@@ -197,7 +197,7 @@ async function synthOne(
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const line of err.lines) io.err(`config error: ${line}`);
-      throw new Refusal(`synth ${stack}: refused, nothing planned`);
+      throw new Refusal(`${stack}: refused, nothing planned`);
     }
     if (err instanceof PolicyRefusal) {
       for (const line of err.lines) io.err(`policy: ${line}`);
