@@ -94,6 +94,19 @@ async function call<Req, Resp>(fun: RpcFun<Req, Resp>, request: Req): Promise<Re
   return out;
 }
 
+/** The fields an AnalyzeRequest and an AnalyzerResource share, from a plan entry. */
+function describeResource<T extends analyzerproto.AnalyzeRequest | analyzerproto.AnalyzerResource>(
+  msg: T,
+  r: PlanFile["resources"][number],
+): T {
+  msg.setType(r.type);
+  msg.setName(r.name);
+  msg.setUrn(r.urn);
+  msg.setProperties(properties(r));
+  msg.setOptions(options(r));
+  return msg;
+}
+
 /** Every resource through `analyze` (validateResource) and the stack through `analyzeStack`. */
 export async function analyzePlan(plan: PlanFile, policies: Policies): Promise<Diagnostic[]> {
   const description = new Map(policies.map((p) => [p.name, p.description]));
@@ -101,12 +114,7 @@ export async function analyzePlan(plan: PlanFile, policies: Policies): Promise<D
   const analyzeStack = server.makeAnalyzeStackRpcFun("jetstream-paas", "0.1.0", "mandatory", policies);
   const found: Diagnostic[] = [];
   for (const r of plan.resources) {
-    const req = new analyzerproto.AnalyzeRequest();
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setUrn(r.urn);
-    req.setProperties(properties(r));
-    req.setOptions(options(r));
+    const req = describeResource(new analyzerproto.AnalyzeRequest(), r);
     // validateResource reports against the resource it validates; the SDK leaves urn empty.
     found.push(
       ...diagnostics(await call(analyze, req), description).map((d) => ({ ...d, urn: d.urn || r.urn })),
@@ -116,12 +124,7 @@ export async function analyzePlan(plan: PlanFile, policies: Policies): Promise<D
   const stackReq = new analyzerproto.AnalyzeStackRequest();
   stackReq.setResourcesList(
     plan.resources.map((r) => {
-      const a = new analyzerproto.AnalyzerResource();
-      a.setType(r.type);
-      a.setName(r.name);
-      a.setUrn(r.urn);
-      a.setProperties(properties(r));
-      a.setOptions(options(r));
+      const a = describeResource(new analyzerproto.AnalyzerResource(), r);
       a.setDependenciesList(r.dependsOn.map((n) => urnOf.get(n)).filter((u): u is string => u !== undefined));
       return a;
     }),
