@@ -179,7 +179,7 @@ const CASES: Case[] = [
   {
     rule: "no-world-admin-ports",
     stack: "iu",
-    resource: "iu-state-db-pg-10-20-0-0-22",
+    resource: "iu-nodes-api-subnet",
     // no source at all: Neutron admits every address; a range covering 5432
     edit: (r) =>
       Object.assign(r.inputs, { remoteIpPrefix: undefined, portRangeMin: 5000, portRangeMax: 6000 }),
