@@ -178,6 +178,17 @@ export const clusterSchema = z
     // A meshed app outside the mesh's namespaces gets no sidecar (no injection label) and its
     // VirtualService routes to pods that are not in the mesh.
     const meshNamespaces = new Set(c.mesh.namespaces.map((n) => n.name));
+    const appNamespaces = new Set([...meshNamespaces, ...c.blueGreen.map((a) => a.namespace)]);
+    c.chaos.namespaces.forEach((n, i) => {
+      if (!appNamespaces.has(n.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["chaos", "namespaces", i, "name"],
+          input: n.name,
+          message: `must be an application namespace of this stack (${[...appNamespaces].sort().join(", ") || "none"})`,
+        });
+      }
+    });
     c.blueGreen.forEach((app, i) => {
       if (app.meshed && !meshNamespaces.has(app.namespace)) {
         ctx.addIssue({
