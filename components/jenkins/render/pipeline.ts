@@ -194,7 +194,8 @@ export function renderDeployPipeline(p: PipelineInput): string {
   for (const s of p.sites) {
     out.push(
       `        withCredentials([file(credentialsId: ${q(s.credentialsId, "credentialsId")}, variable: 'KUBECONFIG')]) {`,
-      `          sh 'kubectl --request-timeout=20s -n "$NAMESPACE" get deployment "$APP-blue" "$APP-green" service "$APP" >/dev/null'`,
+      // TYPE/NAME form: `get deployment a b service c` would read "service" as a deployment name
+      `          sh 'kubectl --request-timeout=20s -n "$NAMESPACE" get "deployment/$APP-blue" "deployment/$APP-green" "service/$APP" >/dev/null'`,
       "        }",
     );
   }
