@@ -340,7 +340,10 @@ describe("planFlagger and the Canary builder", () => {
     const hook = (s.analysis.webhooks as Array<Record<string, unknown>>)[0];
     assert.equal(hook.url, "http://flagger-loadtester.flagger-system/");
     // blocking: the load tester answers 500 when jsp-loadtest is over a threshold (a failed check)
-    assert.deepEqual(hook.metadata, { type: "bash", cmd: "sh /opt/jetstream-paas/jsp-loadtest --name weather/frontend-canary --url http://frontend-canary.weather:8080/ --duration 30s --qps 10 --concurrency 2 --p95-ms 500 --max-error-rate 1" });
+    assert.deepEqual(hook.metadata, {
+      type: "bash",
+      cmd: "sh /opt/jetstream-paas/jsp-loadtest --name weather/frontend-canary --url http://frontend-canary.weather:8080/ --duration 30s --qps 10 --concurrency 2 --p95-ms 500 --max-error-rate 1",
+    });
     assert.equal(hook.timeout, "60s");
   });
 
