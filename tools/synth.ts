@@ -182,7 +182,7 @@ async function synthOne(
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const line of err.lines) io.err(`config error: ${line}`);
-      throw new Refusal(`synth ${stack}: refused, nothing planned`);
+      throw new Refusal(`${stack}: refused, nothing planned`);
     }
     throw err;
   }

@@ -1,7 +1,12 @@
 // Schema of the cluster project's config (`jetstream-paas-cluster:*`, stacks paasA, paasB,
 // tacc-paasA, ...). The `cluster` section belongs to components/cluster (KubesprayCluster).
 import { z } from "zod";
-import { NODE_MINIMUMS, KUBESPRAY, SUPPORTED_KUBERNETES_VERSIONS } from "../cluster/pins";
+import {
+  CLUSTER_DEFAULTS,
+  NODE_MINIMUMS,
+  KUBESPRAY,
+  SUPPORTED_KUBERNETES_VERSIONS,
+} from "../../src/kubespray";
 import { blueGreenSchema } from "./blue-green";
 import { meshSchema } from "./mesh";
 import { chaosSchema } from "./chaos";
@@ -101,9 +106,9 @@ export const kubernetesClusterSchema = z
       }),
     networkPlugin: z
       .enum(["calico", "cilium", "flannel"], { error: "must be calico, cilium or flannel" })
-      .default("calico"),
-    podCidr: cidr.default("10.233.64.0/18"),
-    serviceCidr: cidr.default("10.233.0.0/18"),
+      .default(CLUSTER_DEFAULTS.networkPlugin),
+    podCidr: cidr.default(CLUSTER_DEFAULTS.podCidr),
+    serviceCidr: cidr.default(CLUSTER_DEFAULTS.serviceCidr),
     /** the site subnet, checked against the pod and service CIDRs here and against the site stack at run time */
     nodeCidr: cidr.optional(),
     api: z
@@ -116,7 +121,7 @@ export const kubernetesClusterSchema = z
     sshUser: z
       .string({ error: "must be a string" })
       .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a lowercase Unix user name" })
-      .default("ubuntu"),
+      .default(CLUSTER_DEFAULTS.sshUser),
   })
   .superRefine((c, ctx) => {
     const entries: Array<[string, string]> = [

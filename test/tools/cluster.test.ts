@@ -247,7 +247,7 @@ describe("synth of paasA and the real tools on its files", () => {
       run.stderr,
       /^config error: jetstream-paas-cluster:cluster\.controlPlane\.count = 4: must be odd \(etcd keeps quorum/m,
     );
-    assert.match(run.stderr, /synth paasA: refused, nothing planned/);
+    assert.match(run.stderr, /synth: paasA: refused, nothing planned/);
     assert.ok(!existsSync(join(run.outDir, "plan.json")));
   });
 
