@@ -5,6 +5,7 @@ import { loadStackConfig } from "../../components/config";
 import { createCluster } from "./cluster";
 import { deployApps } from "./apps";
 import { deployPlatform } from "./platform";
+import { chaos, deployIdentity, keycloak } from "./delivery";
 
 const { config } = loadStackConfig("cluster");
 
@@ -35,3 +36,14 @@ export const {
 // Blue/green services (components/apps, docs/delivery.md) on the same provider.
 const apps = deployApps(config, cluster.provider, [mesh]);
 export const blueGreenActive = Object.fromEntries(Object.entries(apps).map(([n, a]) => [n, a.activeColour]));
+
+// Delivery (components/delivery, components/sso, docs/delivery.md): the deploy identity Jenkins
+// holds instead of admin.conf, Keycloak when it is the SSO issuer, kube-monkey when opted in.
+const deploy = deployIdentity(config, cluster, cluster.provider, [mesh]);
+export const deployKubeconfig = deploy.kubeconfig;
+export const deployNamespaces = deploy.namespaces;
+const kc = keycloak(config, cluster.provider, [mesh]);
+export const keycloakIssuerUrl = kc?.issuerUrl;
+export const keycloakBootstrapAdminPassword = kc?.bootstrapAdminPassword;
+export const chaosNamespaces =
+  chaos(config, cluster.provider, [mesh, ...Object.values(apps)])?.namespaces ?? [];
