@@ -210,7 +210,7 @@ export function checkSso(
     ctx.addIssue({
       code: "custom",
       path: ["sso", "endpoints"],
-      input: undefined,
+      input: other ? undefined : sso.endpoints,
       message: other
         ? "must be given when sso.issuer is an issuer URL (authorization, token, userinfo, jwks from its discovery document)"
         : "must not be given for cilogon or keycloak (their endpoints are known)",
