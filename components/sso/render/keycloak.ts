@@ -4,7 +4,8 @@
 // sessions' realm and keys. The realm (clients, group mapper, groups) is imported at first
 // start only (`--import-realm` skips a realm that exists), from a Secret: the import holds the
 // client secrets. Image: quay.io/keycloak/keycloak 26.7.2 (keycloak.org/archive/downloads-26.7.2,
-// 2026); digest UNCONFIRMED, pin it with the first pull.
+// 2026), by tag: public sources give four different digests for it (Keycloak rebuilds released
+// tags; quay.io drops superseded manifests), so none is pinned here (docs/delivery.md).
 import type { K8sObject } from "../../mesh/render/objects";
 import { grafanaRedirectUri } from "./grafana";
 import { jenkinsRedirectUri } from "./jenkins";
