@@ -58,9 +58,14 @@ async function applyOne(
   o: KObj,
   opts: ApplyPlanOptions,
   report: ApplyReport,
+  crdKinds: ReadonlySet<string>,
 ): Promise<void> {
   const id = idOf(o);
   const path = objectPath(kinds, o);
+  if (!path && opts.dryRun && crdKinds.has(`${o.apiVersion}/${o.kind}`)) {
+    report.created.push(id); // its CRD is in the plan: served once the CRD is applied
+    return;
+  }
   if (!path) {
     report.failed.push({ id, message: `the target serves no ${o.apiVersion}/${o.kind}` });
     return;
@@ -93,6 +98,14 @@ export async function applyPlan(client: KubeClient, objects: readonly KObj[], op
   const report: ApplyReport = { created: [], updated: [], unchanged: [], conflicts: [], failed: [], diff: "" };
   let kinds = await discoverKinds(client);
   let done = 0;
+  const crdKinds = new Set(
+    objects
+      .filter((o) => o.kind === "CustomResourceDefinition")
+      .flatMap((o) => {
+        const spec = o.spec as { group?: string; names?: { kind?: string }; versions?: Array<{ name: string }> };
+        return (spec.versions ?? []).map((v) => `${spec.group}/${v.name}/${spec.names?.kind}`);
+      }),
+  );
   for (const wave of applyWaves(objects)) {
     if (report.failed.length > 0 || report.conflicts.length > 0) {
       opts.log(`  stop before ${wave.name}: an earlier wave had conflicts or failures`);
@@ -101,7 +114,7 @@ export async function applyPlan(client: KubeClient, objects: readonly KObj[], op
     }
     opts.log(`  ${wave.name}: ${wave.objects.length} object(s)`);
     await mapLimit(wave.objects, opts.concurrency, async (o) => {
-      await applyOne(client, kinds, o, opts, report);
+      await applyOne(client, kinds, o, opts, report, crdKinds);
       done += 1;
       if (done % 200 === 0) opts.log(`    ${done}/${objects.length} applied`);
     });

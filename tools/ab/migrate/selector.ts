@@ -43,9 +43,9 @@ function parseTerm(term: string): Requirement {
     const values = set[3].split(",").map((v) => v.trim());
     return { key: checkKey(set[1], term), op: set[2] as "in" | "notin", values: checkValues(values, term) };
   }
-  const eq = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
+  const eq = /^([^!=\s]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
   if (eq) {
-    const values = checkValues([eq[3]], term);
+    const values = checkValues([eq[3].trim()], term);
     return { key: checkKey(eq[1], term), op: eq[2] === "!=" ? "notin" : "in", values };
   }
   if (term.startsWith("!")) return { key: checkKey(term.slice(1).trim(), term), op: "absent" };

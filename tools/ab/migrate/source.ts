@@ -113,5 +113,5 @@ export async function readSource(client: KubeClient, scope: MigrateScope, concur
     ...allNamespaces.filter((n) => chosen.includes(n.metadata.name!)),
     ...lists.flat().filter(inChosen),
   ];
-  return { objects, notRead: [...new Set(notRead)].sort(), namespaces: chosen, kinds };
+  return { objects, notRead: [...new Set(notRead)].sort(), namespaces: [...chosen], kinds };
 }

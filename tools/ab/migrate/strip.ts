@@ -154,7 +154,8 @@ function stripService(o: KObj, original: KObj): void {
   if (!explicit.named.has("healthCheckNodePort")) delete spec.healthCheckNodePort;
 }
 
-function stripJob(spec: Json): void {
+function stripJob(o: KObj, spec: Json): void {
+  dropKeys(o.metadata.labels, CONTROLLER_UID_LABELS);
   // Velero JobAction: the controller-uid selector and labels name the source's Job
   const sel = isObj(spec.selector) && isObj(spec.selector.matchLabels) ? spec.selector.matchLabels : undefined;
   dropKeys(sel, CONTROLLER_UID_LABELS);
@@ -190,8 +191,12 @@ function stripCrd(o: KObj): void {
   if (!spec || o.apiVersion !== "apiextensions.k8s.io/v1" || spec.preserveUnknownFields !== true) return;
   spec.preserveUnknownFields = false;
   for (const v of Array.isArray(spec.versions) ? spec.versions : []) {
-    const schema = isObj(v) && isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
+    if (!isObj(v)) continue;
+    const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
     if (isObj(schema)) schema["x-kubernetes-preserve-unknown-fields"] = true;
+    // Unlike Velero (which leaves it): v1 requires a schema per version, so a CRD that had
+    // none (a v1beta1 original) gets the schema that keeps every field.
+    else v.schema = { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } };
   }
 }
 
@@ -229,7 +234,7 @@ export function stripObject(original: KObj): KObj {
     if (isObj(t.spec)) stripPodSpec(t.spec);
   }
   if (gk === "Service") stripService(o, original);
-  if (gk === "Job.batch" && spec) stripJob(spec);
+  if (gk === "Job.batch" && spec) stripJob(o, spec);
   if (gk === "ServiceAccount") stripServiceAccount(o);
   if (gk === "Secret") stripSecret(o);
   if (gk === "PersistentVolume" && spec) stripPersistentVolume(spec);
