@@ -405,6 +405,10 @@ export async function startFakeKube(tokenOrOptions: string | FakeKubeOptions = {
       send(405, status(405, "MethodNotAllowed", String(req.method)));
     });
   });
+  // every cluster has these from its first start
+  for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+    fake.put({ apiVersion: "v1", kind: "Namespace", metadata: { name } }, "kube-apiserver");
+  }
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   fake.url = `http://127.0.0.1:${port}`;

@@ -107,7 +107,7 @@ export async function applyPlan(client: KubeClient, objects: readonly KObj[], op
       }),
   );
   for (const wave of applyWaves(objects)) {
-    if (report.failed.length > 0 || report.conflicts.length > 0) {
+    if (!opts.dryRun && (report.failed.length > 0 || report.conflicts.length > 0)) {
       opts.log(`  stop before ${wave.name}: an earlier wave had conflicts or failures`);
       for (const o of wave.objects) report.failed.push({ id: idOf(o), message: "not applied: an earlier wave failed" });
       continue;
