@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseCidr, parseIp } from "../../src/cidr";
 import { SLOTS } from "./cluster";
+import { abSchema } from "./ab";
 import { jenkinsSchema } from "./jenkins";
 import { EDGE_DEFAULT_HEALTH, EDGE_DEFAULT_PORTS } from "../edge/render/edge-input";
 import {
@@ -305,6 +306,8 @@ export const siteSchema = z
     state: stateSchema,
     /** Jenkins as code (components/jenkins): enabled at IU by default */
     jenkins: jenkinsSchema.default(jenkinsSchema.parse({})),
+    /** the A/B upgrade tool (`npm run ab`): soak time, smoke checks, migration scope */
+    ab: abSchema.default(abSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     const entries: Array<[string, string]> = [["network.cidr", c.network.cidr]];

@@ -16,6 +16,7 @@ export const clusterName = cluster.clusterName;
 export const kubeconfig = cluster.kubeconfig;
 export const apiAddress = cluster.apiAddress;
 export const ingressNodes = cluster.ingressNodes;
+export const kubernetesVersion = config.cluster.kubernetesVersion;
 export const siteNetworkId = siteRef.getOutput("networkId");
 export const siteSubnetId = siteRef.getOutput("subnetId");
 
