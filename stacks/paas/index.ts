@@ -2,6 +2,8 @@
 // slot on the network of its site stack, then Istio, observability, Flagger and the apps on
 // it through the cluster's own provider. Config is parsed first: a bad config declares nothing.
 import { loadStackConfig } from "../../components/config";
+import { SlotConfigContainer } from "../../components/cluster";
+import { registeredArtifacts } from "../../src/artifacts";
 import { createCluster } from "./cluster";
 import { deployApps } from "./apps";
 import { deployPlatform } from "./platform";
@@ -36,3 +38,15 @@ export const {
 // Blue/green services (components/apps, docs/delivery.md) on the same provider.
 const apps = deployApps(config, cluster.provider, [mesh]);
 export const blueGreenActive = Object.fromEntries(Object.entries(apps).map(([n, a]) => [n, a.activeColour]));
+
+// The slot's own object-storage container (seed 002's per-cluster bucket): every rendered,
+// non-secret file of the slot (inventory, group_vars, runner script, manifests, node
+// cloud-init), for audit and rebuild. Created and destroyed with this stack (docs/ab-upgrade.md).
+const configStore = new SlotConfigContainer(`${config.slot.toLowerCase()}-config`, {
+  site: config.site,
+  slot: config.slot,
+  files: registeredArtifacts()
+    .filter((a) => /^(kubespray|k8s|cloud-init)\//.test(a.path))
+    .map((a) => ({ path: a.path, content: a.content })),
+});
+export const configContainer = configStore.containerName;
