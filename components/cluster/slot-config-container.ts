@@ -46,8 +46,12 @@ function nonSecret(f: SlotConfigFile): pulumi.Output<string> {
 
 /** The text when it may be stored; throws naming the file when it is secret or holds a key. @internal */
 export function checkStorable(path: string, text: string, secret: boolean): string {
-  if (secret) throw new Error(`slot config container: ${path} is a secret; the container holds non-secret configuration only`);
-  if (PRIVATE_MATERIAL.test(text)) throw new Error(`slot config container: ${path} carries private key material; refusing to store it`);
+  if (secret)
+    throw new Error(
+      `slot config container: ${path} is a secret; the container holds non-secret configuration only`,
+    );
+  if (PRIVATE_MATERIAL.test(text))
+    throw new Error(`slot config container: ${path} carries private key material; refusing to store it`);
   return text;
 }
 
@@ -90,21 +94,36 @@ export class SlotConfigContainer extends pulumi.ComponentResource {
           name: f.path,
           region: args.region,
           content: texts[i],
-          contentType: f.path.endsWith(".json") ? "application/json" : f.path.endsWith(".sh") ? "text/x-shellscript" : "application/yaml",
+          contentType: f.path.endsWith(".json")
+            ? "application/json"
+            : f.path.endsWith(".sh")
+              ? "text/x-shellscript"
+              : "application/yaml",
         },
         parent,
       );
     });
-    const index = pulumi.all(texts).apply((ts) =>
-      `${JSON.stringify(
-        files.map((f, i) => ({ path: f.path, bytes: Buffer.byteLength(ts[i]), sha256: createHash("sha256").update(ts[i]).digest("hex") })),
-        null,
-        2,
-      )}\n`,
+    const index = pulumi.all(texts).apply(
+      (ts) =>
+        `${JSON.stringify(
+          files.map((f, i) => ({
+            path: f.path,
+            bytes: Buffer.byteLength(ts[i]),
+            sha256: createHash("sha256").update(ts[i]).digest("hex"),
+          })),
+          null,
+          2,
+        )}\n`,
     );
     new openstack.objectstorage.ContainerObject(
       `${name}-obj-index`,
-      { containerName: container.name, name: "index.json", region: args.region, content: index, contentType: "application/json" },
+      {
+        containerName: container.name,
+        name: "index.json",
+        region: args.region,
+        content: index,
+        contentType: "application/json",
+      },
       parent,
     );
     this.containerName = container.name;

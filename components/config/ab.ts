@@ -39,9 +39,9 @@ export const MIGRATE_DEFAULTS = {
 /** One day: a slot that was live keeps the way back open this long before `ab retire` destroys it. */
 export const SOAK_MINUTES_DEFAULT = 1440;
 
-const clusterKind = z
-  .string({ error: "must be a string" })
-  .regex(/^[A-Z][A-Za-z0-9]*(\.[a-z0-9.-]+)?$/, { error: "must be a kind, optionally with its group (ClusterRole.rbac.authorization.k8s.io)" });
+const clusterKind = z.string({ error: "must be a string" }).regex(/^[A-Z][A-Za-z0-9]*(\.[a-z0-9.-]+)?$/, {
+  error: "must be a kind, optionally with its group (ClusterRole.rbac.authorization.k8s.io)",
+});
 
 export const abSchema = z.strictObject({
   soakMinutes: int(0, 525_600, " (minutes)").default(SOAK_MINUTES_DEFAULT),
@@ -53,7 +53,13 @@ export const abSchema = z.strictObject({
         .superRefine((checks, ctx) => {
           const seen = new Set<string>();
           checks.forEach((c, i) => {
-            if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: [i, "name"], input: c.name, message: "must be unique among smoke.checks" });
+            if (seen.has(c.name))
+              ctx.addIssue({
+                code: "custom",
+                path: [i, "name"],
+                input: c.name,
+                message: "must be unique among smoke.checks",
+              });
             seen.add(c.name);
           });
         }),

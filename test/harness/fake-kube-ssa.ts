@@ -22,7 +22,14 @@ function isNamedList(v: unknown): v is Obj[] {
   return Array.isArray(v) && v.length > 0 && v.every((e) => isObj(e) && typeof e.name === "string");
 }
 
-const SERVER_META = new Set(["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"]);
+const SERVER_META = new Set([
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "managedFields",
+  "selfLink",
+]);
 
 /** Path text: `.spec.template.spec.containers[name="web"].image`. */
 export function pathText(segs: readonly Seg[]): string {
@@ -38,12 +45,17 @@ function parsePath(text: string): Seg[] {
 }
 
 /** Leaf fields of an object (scalars, empty maps, atomic lists) with their values. */
-export function leaves(o: unknown, prefix: Seg[] = [], out = new Map<string, unknown>()): Map<string, unknown> {
+export function leaves(
+  o: unknown,
+  prefix: Seg[] = [],
+  out = new Map<string, unknown>(),
+): Map<string, unknown> {
   if (isObj(o)) {
     const keys = Object.keys(o);
     if (keys.length === 0 && prefix.length > 0) out.set(pathText(prefix), {});
     for (const k of keys) {
-      if (prefix.length === 1 && "key" in prefix[0] && prefix[0].key === "metadata" && SERVER_META.has(k)) continue;
+      if (prefix.length === 1 && "key" in prefix[0] && prefix[0].key === "metadata" && SERVER_META.has(k))
+        continue;
       if (prefix.length === 0 && k === "status") continue;
       leaves(o[k], [...prefix, { key: k }], out);
     }
@@ -75,7 +87,8 @@ export function setAt(o: Obj, path: string, value: unknown): void {
     const next = segs[i + 1];
     if ("key" in segs[i] && isObj(cur)) {
       const k = (segs[i] as { key: string }).key;
-      if (cur[k] === undefined || ("name" in next && !Array.isArray(cur[k]))) cur[k] = "name" in next ? [] : {};
+      if (cur[k] === undefined || ("name" in next && !Array.isArray(cur[k])))
+        cur[k] = "name" in next ? [] : {};
     }
     cur = child(cur, segs[i], true);
   }
@@ -95,7 +108,8 @@ export function deleteAt(o: Obj, path: string): void {
     const node = chain[i + 1];
     const holder = chain[i];
     const s = segs[i];
-    const empty = isObj(node) && (Object.keys(node).length === 0 || ("name" in s && Object.keys(node).length === 1));
+    const empty =
+      isObj(node) && (Object.keys(node).length === 0 || ("name" in s && Object.keys(node).length === 1));
     if (!empty) break;
     if ("key" in s && isObj(holder)) delete holder[s.key];
     if ("name" in s && Array.isArray(holder)) holder.splice(holder.indexOf(node), 1);
@@ -157,18 +171,24 @@ export function serverSideApply(
       if (e.fields.has(p)) conflicts.push({ manager: e.manager, apiVersion: e.apiVersion, field: p });
     }
   }
-  if (conflicts.length > 0 && !force) return { object: current ?? {}, entries: [...entries], conflicts, changed: false };
+  if (conflicts.length > 0 && !force)
+    return { object: current ?? {}, entries: [...entries], conflicts, changed: false };
   const next = structuredClone(current ?? {}) as Obj;
   for (const p of mine?.fields ?? []) {
     if (!applied.has(p) && !others.some((e) => e.fields.has(p))) deleteAt(next, p);
   }
   for (const [p, v] of applied) setAt(next, p, v);
-  const changedFields = new Set([...applied.keys()].filter((p) => !isDeepStrictEqual(curLeaves.get(p), applied.get(p))));
+  const changedFields = new Set(
+    [...applied.keys()].filter((p) => !isDeepStrictEqual(curLeaves.get(p), applied.get(p))),
+  );
   const nextEntries: ManagedEntry[] = others.map((e) => ({
     ...e,
     fields: new Set([...e.fields].filter((p) => !(changedFields.has(p) && force))),
   }));
-  const sameFields = mine !== undefined && mine.fields.size === applied.size && [...applied.keys()].every((p) => mine.fields.has(p));
+  const sameFields =
+    mine !== undefined &&
+    mine.fields.size === applied.size &&
+    [...applied.keys()].every((p) => mine.fields.has(p));
   const apiVersion = String(config.apiVersion);
   nextEntries.push({
     manager,
@@ -182,7 +202,14 @@ export function serverSideApply(
 }
 
 /** An update (merge patch) takes the fields it changed from whoever owned them. */
-export function recordUpdate(before: Obj, after: Obj, entries: readonly ManagedEntry[], manager: string, apiVersion: string, now: string): ManagedEntry[] {
+export function recordUpdate(
+  before: Obj,
+  after: Obj,
+  entries: readonly ManagedEntry[],
+  manager: string,
+  apiVersion: string,
+  now: string,
+): ManagedEntry[] {
   const a = leaves(before);
   const b = leaves(after);
   const changed = new Set([...b.keys()].filter((p) => !isDeepStrictEqual(a.get(p), b.get(p))));

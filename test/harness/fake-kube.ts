@@ -63,7 +63,16 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 function status(code: number, reason: string, message: string, details?: Obj): Obj {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", code, reason, message, ...(details ? { details } : {}) };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    code,
+    reason,
+    message,
+    ...(details ? { details } : {}),
+  };
 }
 
 const R = (group: string, version: string, name: string, kind: string, namespaced = true): FakeResource => ({
@@ -164,7 +173,8 @@ function parseApiPath(path: string): Target | undefined {
     rest = segs.slice(3);
   } else return undefined;
   const version = segs[0] === "api" ? segs[1] : segs[2];
-  if (rest.length >= 3 && rest[0] === "namespaces") return { group, version, namespace: rest[1], resource: rest[2], name: rest[3] };
+  if (rest.length >= 3 && rest[0] === "namespaces")
+    return { group, version, namespace: rest[1], resource: rest[2], name: rest[3] };
   return { group, version, resource: rest[0], name: rest[1] };
 }
 
@@ -201,7 +211,8 @@ export async function startFakeKube(tokenOrOptions: string | FakeKubeOptions = {
     return resources.find((r) => r.group === g && r.version === v && r.kind === kind);
   };
   fake.addResource = (r) => {
-    if (!resources.some((x) => x.group === r.group && x.version === r.version && x.name === r.name)) resources.push(r);
+    if (!resources.some((x) => x.group === r.group && x.version === r.version && x.name === r.name))
+      resources.push(r);
   };
   fake.pathOf = (o) => {
     const md = o.metadata as Obj;
@@ -231,10 +242,21 @@ export async function startFakeKube(tokenOrOptions: string | FakeKubeOptions = {
   };
 
   const registerCrd = (crd: Obj) => {
-    const spec = crd.spec as { group: string; names: { plural: string; kind: string }; scope: string; versions?: Array<{ name: string; served?: boolean }> };
+    const spec = crd.spec as {
+      group: string;
+      names: { plural: string; kind: string };
+      scope: string;
+      versions?: Array<{ name: string; served?: boolean }>;
+    };
     for (const v of spec.versions ?? []) {
       if (v.served === false) continue;
-      fake.addResource!({ group: spec.group, version: v.name, name: spec.names.plural, kind: spec.names.kind, namespaced: spec.scope !== "Cluster" });
+      fake.addResource!({
+        group: spec.group,
+        version: v.name,
+        name: spec.names.plural,
+        kind: spec.names.kind,
+        namespaced: spec.scope !== "Cluster",
+      });
     }
     crd.status = {
       acceptedNames: { kind: spec.names.kind, plural: spec.names.plural },
@@ -290,7 +312,13 @@ export async function startFakeKube(tokenOrOptions: string | FakeKubeOptions = {
       groupVersion: group ? `${group}/${version}` : version,
       resources: own.flatMap((r) => [
         { name: r.name, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs },
-        { name: `${r.name}/status`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get", "patch", "update"] },
+        {
+          name: `${r.name}/status`,
+          singularName: "",
+          namespaced: r.namespaced,
+          kind: r.kind,
+          verbs: ["get", "patch", "update"],
+        },
       ]),
     };
   };
@@ -309,17 +337,30 @@ export async function startFakeKube(tokenOrOptions: string | FakeKubeOptions = {
       const kb = `${String((b.metadata as Obj).namespace ?? "")}/${String((b.metadata as Obj).name)}`;
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     });
-    return { kind: `${r.kind}List`, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: String(rv) }, items };
+    return {
+      kind: `${r.kind}List`,
+      apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
+      metadata: { resourceVersion: String(rv) },
+      items,
+    };
   };
 
   const apply = (path: string, query: URLSearchParams, raw: string): [number, Obj] => {
     const manager = query.get("fieldManager");
     if (!manager) {
-      return [422, status(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch')];
+      return [
+        422,
+        status(
+          422,
+          "Invalid",
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        ),
+      ];
     }
     const t = parseApiPath(path);
     const r = t && findResource(t);
-    if (!t || !r || !t.name) return [404, status(404, "NotFound", "the server could not find the requested resource")];
+    if (!t || !r || !t.name)
+      return [404, status(404, "NotFound", "the server could not find the requested resource")];
     let body: Obj;
     try {
       body = parse(raw) as Obj;
@@ -328,26 +369,58 @@ export async function startFakeKube(tokenOrOptions: string | FakeKubeOptions = {
     }
     const md = (body?.metadata ?? {}) as Obj;
     if (body?.kind !== r.kind || body.apiVersion !== (r.group ? `${r.group}/${r.version}` : r.version)) {
-      return [400, status(400, "BadRequest", `the apiVersion/kind of the body (${String(body?.apiVersion)}/${String(body?.kind)}) does not match the path`)];
+      return [
+        400,
+        status(
+          400,
+          "BadRequest",
+          `the apiVersion/kind of the body (${String(body?.apiVersion)}/${String(body?.kind)}) does not match the path`,
+        ),
+      ];
     }
-    if (md.name !== t.name) return [400, status(400, "BadRequest", "the name of the object does not match the name on the URL")];
+    if (md.name !== t.name)
+      return [400, status(400, "BadRequest", "the name of the object does not match the name on the URL")];
     if (r.namespaced && !objects.has(`/api/v1/namespaces/${t.namespace}`)) {
-      return [404, status(404, "NotFound", `namespaces "${t.namespace}" not found`, { name: t.namespace, kind: "namespaces" })];
+      return [
+        404,
+        status(404, "NotFound", `namespaces "${t.namespace}" not found`, {
+          name: t.namespace,
+          kind: "namespaces",
+        }),
+      ];
     }
     const current = objects.get(path);
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    const res = serverSideApply(current, managed.get(path) ?? [], body, manager, query.get("force") === "true", now);
+    const res = serverSideApply(
+      current,
+      managed.get(path) ?? [],
+      body,
+      manager,
+      query.get("force") === "true",
+      now,
+    );
     if (res.conflicts.length > 0) {
-      const causes = res.conflicts.map((c) => ({ type: "FieldManagerConflict", message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: c.field }));
-      const lines = res.conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${c.field}`);
+      const causes = res.conflicts.map((c) => ({
+        type: "FieldManagerConflict",
+        message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+        field: c.field,
+      }));
+      const lines = res.conflicts.map(
+        (c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${c.field}`,
+      );
       const message = `Apply failed with ${res.conflicts.length} conflict${res.conflicts.length > 1 ? "s" : ""}: ${lines.join("; ")}`;
       return [409, status(409, "Conflict", message, { name: t.name, kind: r.name, causes })];
     }
     const dryRun = query.get("dryRun") === "All";
     if (!res.changed && current) return [200, view(path, current)];
     const stored = stamp(res.object, current, t);
-    if (r.kind === "CustomResourceDefinition" && r.group === "apiextensions.k8s.io" && !dryRun) registerCrd(stored);
-    if (dryRun) return [current ? 200 : 201, { ...stored, metadata: { ...(stored.metadata as Obj), managedFields: managedFieldsOf(res.entries) } }];
+    if (r.kind === "CustomResourceDefinition" && r.group === "apiextensions.k8s.io" && !dryRun)
+      registerCrd(stored);
+    if (dryRun)
+      return [
+        current ? 200 : 201,
+        { ...stored, metadata: { ...(stored.metadata as Obj), managedFields: managedFieldsOf(res.entries) } },
+      ];
     objects.set(path, stored);
     managed.set(path, res.entries);
     return [current ? 200 : 201, view(path, stored)];
@@ -390,7 +463,10 @@ export async function startFakeKube(tokenOrOptions: string | FakeKubeOptions = {
           return send(code, body);
         }
         if (type !== "application/merge-patch+json") {
-          return send(415, status(415, "UnsupportedMediaType", "only merge patch and server-side apply here"));
+          return send(
+            415,
+            status(415, "UnsupportedMediaType", "only merge patch and server-side apply here"),
+          );
         }
         const o = objects.get(path);
         if (!o) return send(404, status(404, "NotFound", `${path} not found`));
@@ -398,7 +474,17 @@ export async function startFakeKube(tokenOrOptions: string | FakeKubeOptions = {
         patches.push({ path, body });
         const next = mergePatch(o, body) as Obj;
         const now = new Date().toISOString();
-        managed.set(path, recordUpdate(o, next, managed.get(path) ?? [], query.get("fieldManager") ?? "unknown", String(o.apiVersion), now));
+        managed.set(
+          path,
+          recordUpdate(
+            o,
+            next,
+            managed.get(path) ?? [],
+            query.get("fieldManager") ?? "unknown",
+            String(o.apiVersion),
+            now,
+          ),
+        );
         objects.set(path, next);
         return send(200, view(path, next));
       }

@@ -167,7 +167,9 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
     id: `${String(inputs.containerName)}/${String(inputs.name ?? name)}`,
     state: {
       ...inputs,
-      etag: createHash("md5").update(String(inputs.content ?? "")).digest("hex"),
+      etag: createHash("md5")
+        .update(String(inputs.content ?? ""))
+        .digest("hex"),
       contentLength: Buffer.byteLength(String(inputs.content ?? "")),
     },
   }),

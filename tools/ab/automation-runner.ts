@@ -19,7 +19,9 @@ export async function pulumiCliMissing(): Promise<string | undefined> {
     return undefined;
   } catch (err) {
     const text = String((err as Error).message ?? err);
-    return /ENOENT|not found/i.test(text) ? "no `pulumi` is on PATH" : `\`pulumi version\` failed (${text.split("\n")[0].slice(0, 120)})`;
+    return /ENOENT|not found/i.test(text)
+      ? "no `pulumi` is on PATH"
+      : `\`pulumi version\` failed (${text.split("\n")[0].slice(0, 120)})`;
   }
 }
 
@@ -51,7 +53,14 @@ export class AutomationRunner implements Runner {
       const workDir = name === this.siteStack ? REPO_ROOT : join(REPO_ROOT, "stacks", "paas");
       s = LocalWorkspace.selectStack({ stackName: name, workDir }).catch((err: Error) => {
         this.stacks.delete(name);
-        throw new Refusal(`stack ${name}: ${err.message.split("\n").find((l) => /error|no stack/i.test(l))?.trim() ?? "could not be selected"}`);
+        throw new Refusal(
+          `stack ${name}: ${
+            err.message
+              .split("\n")
+              .find((l) => /error|no stack/i.test(l))
+              ?.trim() ?? "could not be selected"
+          }`,
+        );
       });
       this.stacks.set(name, s);
     }
@@ -125,7 +134,8 @@ export class AutomationRunner implements Runner {
       exists: true,
       version: info ? `update-${info.version}` : undefined,
       updatedAt: info?.endTime ? new Date(info.endTime).toISOString() : undefined,
-      kubernetesVersion: typeof outputs.kubernetesVersion === "string" ? outputs.kubernetesVersion : undefined,
+      kubernetesVersion:
+        typeof outputs.kubernetesVersion === "string" ? outputs.kubernetesVersion : undefined,
       ingressNodes: Array.isArray(outputs.ingressNodes) ? outputs.ingressNodes.map(String) : [],
     };
   }
@@ -135,10 +145,20 @@ export class AutomationRunner implements Runner {
       return await fn();
     } catch (err) {
       if (err instanceof ConcurrentUpdateError) {
-        throw new Refusal(`${what} ${stack}: refused, another update of the stack is in progress (Pulumi's stack lock); try again when it is done`);
+        throw new Refusal(
+          `${what} ${stack}: refused, another update of the stack is in progress (Pulumi's stack lock); try again when it is done`,
+        );
       }
       const text = String((err as Error).message ?? err);
-      throw new Error(`${what} ${stack} failed: ${text.split("\n").filter((l) => /error/i.test(l)).slice(-1)[0]?.trim() ?? text.slice(0, 200)}`);
+      throw new Error(
+        `${what} ${stack} failed: ${
+          text
+            .split("\n")
+            .filter((l) => /error/i.test(l))
+            .slice(-1)[0]
+            ?.trim() ?? text.slice(0, 200)
+        }`,
+      );
     }
   }
 
@@ -160,7 +180,9 @@ export class AutomationRunner implements Runner {
     if (choice.prelive) await s.setConfig("jetstream-paas:edge.prelive", { value: choice.prelive }, true);
     else await s.removeConfig("jetstream-paas:edge.prelive", true);
     this.config = undefined;
-    log(`    pulumi config set --path jetstream-paas:edge.live ${choice.live}${choice.prelive ? `, edge.prelive ${choice.prelive}` : ", edge.prelive removed"} (stack ${this.siteStack})`);
+    log(
+      `    pulumi config set --path jetstream-paas:edge.live ${choice.live}${choice.prelive ? `, edge.prelive ${choice.prelive}` : ", edge.prelive removed"} (stack ${this.siteStack})`,
+    );
   }
 
   async refreshSite(log: (line: string) => void): Promise<void> {
@@ -180,7 +202,8 @@ export class AutomationRunner implements Runner {
   /** The Kubernetes objects and Helm releases in the slot's state (pulumi stack export). */
   async targetManaged(slot: string): Promise<TargetManaged> {
     const state = await (await this.stack(await this.slotStack(slot))).exportStack();
-    const resources = ((state.deployment as { resources?: unknown[] } | undefined)?.resources ?? []) as Array<{
+    const resources = ((state.deployment as { resources?: unknown[] } | undefined)?.resources ??
+      []) as Array<{
       type?: string;
       outputs?: Record<string, unknown>;
       inputs?: Record<string, unknown>;
@@ -193,7 +216,13 @@ export class AutomationRunner implements Runner {
       if (r.type === "kubernetes:helm.sh/v3:Release" && typeof o.name === "string") releases.add(o.name);
       const md = o.metadata as { name?: string; namespace?: string } | undefined;
       if (typeof o.apiVersion === "string" && typeof o.kind === "string" && md?.name) {
-        ids.add(idOf({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: md.name, namespace: md.namespace } } as KObj));
+        ids.add(
+          idOf({
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            metadata: { name: md.name, namespace: md.namespace },
+          } as KObj),
+        );
       }
     }
     return { ids, releases };

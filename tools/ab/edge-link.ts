@@ -17,7 +17,8 @@ export function socketHosts(sockets: readonly string[], mapFile: string): EdgeHo
   return sockets.map((s) => ({
     name: s,
     send: (c: string) => runtimeApi(s, c),
-    writeMap: (text: string) => void execFileSync("tee", [mapFile], { input: text, stdio: ["pipe", "ignore", "inherit"] }),
+    writeMap: (text: string) =>
+      void execFileSync("tee", [mapFile], { input: text, stdio: ["pipe", "ignore", "inherit"] }),
   }));
 }
 
@@ -30,19 +31,31 @@ export function sshHosts(outputs: Record<string, unknown>, user: string, mapFile
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, ip]) => {
       const run = (cmd: string[], input?: string) =>
-        execFileSync("ssh", ["-o", "BatchMode=yes", "-J", `${user}@${bastion}`, `${user}@${ip}`, ...cmd], { encoding: "utf8", input, timeout: 30_000 });
+        execFileSync("ssh", ["-o", "BatchMode=yes", "-J", `${user}@${bastion}`, `${user}@${ip}`, ...cmd], {
+          encoding: "utf8",
+          input,
+          timeout: 30_000,
+        });
       return {
         name,
-        send: async (command: string) => run(["sudo", "socat", "-T2", "stdio", `UNIX-CONNECT:${EDGE_PATHS.adminSocket}`], `${command}\n`),
+        send: async (command: string) =>
+          run(["sudo", "socat", "-T2", "stdio", `UNIX-CONNECT:${EDGE_PATHS.adminSocket}`], `${command}\n`),
         writeMap: (text: string) => void run(["sudo", "tee", mapFile], text),
       };
     });
 }
 
 /** Usable ingress nodes of `slot` per host (the slot_<slot>_http backend: its own nodes only). */
-export async function slotHealth(hosts: readonly EdgeHost[], slot: string): Promise<Array<{ host: string; usable: number }>> {
+export async function slotHealth(
+  hosts: readonly EdgeHost[],
+  slot: string,
+): Promise<Array<{ host: string; usable: number }>> {
   const out: Array<{ host: string; usable: number }> = [];
-  for (const h of hosts) out.push({ host: h.name, usable: usableServers(await h.send("show servers state"))[`slot_${slot}_http`] ?? 0 });
+  for (const h of hosts)
+    out.push({
+      host: h.name,
+      usable: usableServers(await h.send("show servers state"))[`slot_${slot}_http`] ?? 0,
+    });
   return out;
 }
 
@@ -62,7 +75,8 @@ export async function switchEdge(
   log: (line: string) => void,
 ): Promise<void> {
   for (const h of await slotHealth(hosts, choice.live)) {
-    if (h.usable === 0) throw new Error(`${h.host}: slot ${choice.live} has no usable ingress node; no edge host was switched`);
+    if (h.usable === 0)
+      throw new Error(`${h.host}: slot ${choice.live} has no usable ingress node; no edge host was switched`);
   }
   for (const h of hosts) {
     const r = await switchSlots(h.send, mapFile, choice);

@@ -34,11 +34,18 @@ export interface MigrateOptions {
 /** Usage checks that need no stack: run before anything is read. */
 export function checkMigrateArgs(o: MigrateOptions, slots: readonly string[]): void {
   if (o.selector !== undefined) parseSelector(o.selector);
-  for (const [flag, v] of [["--from", o.from], ["--to", o.to]] as const) {
-    if (v !== undefined && !slots.includes(v)) throw new UsageError(`${flag} ${v}: not a slot of this site (its edge.slots: ${slots.join(", ")})`);
+  for (const [flag, v] of [
+    ["--from", o.from],
+    ["--to", o.to],
+  ] as const) {
+    if (v !== undefined && !slots.includes(v))
+      throw new UsageError(`${flag} ${v}: not a slot of this site (its edge.slots: ${slots.join(", ")})`);
   }
   if (o.fromFile) {
-    if (!o.out) throw new UsageError("--from-file needs --out DIR (file mode writes what it would apply; it contacts no cluster)");
+    if (!o.out)
+      throw new UsageError(
+        "--from-file needs --out DIR (file mode writes what it would apply; it contacts no cluster)",
+      );
     if (o.dryRun) throw new UsageError("--dry-run goes with a target cluster, not with --from-file");
     if (o.fromKubeconfig) throw new UsageError("--from-file and --from-kubeconfig are two sources: give one");
     return;
@@ -51,7 +58,10 @@ export function checkMigrateArgs(o: MigrateOptions, slots: readonly string[]): v
 function topReasons(plan: MigrationPlan): string[] {
   const counts = new Map<string, number>();
   for (const s of plan.skipped) {
-    const key = s.reason.replace(/ [A-Za-z]+ \S+: its controller/, " <owner>: its controller").replace(/namespace [a-z0-9-]+(:| not)/, "namespace <ns>$1").slice(0, 90);
+    const key = s.reason
+      .replace(/ [A-Za-z]+ \S+: its controller/, " <owner>: its controller")
+      .replace(/namespace [a-z0-9-]+(:| not)/, "namespace <ns>$1")
+      .slice(0, 90);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${String(n).padStart(5)}  ${r}`);
@@ -62,7 +72,9 @@ async function scopeFor(ctx: AbContext, o: MigrateOptions): Promise<MigrateScope
   // file mode without --to: the slot a migration would go to (pre-live, else the other one)
   const to = o.to ?? state.prelive ?? Object.keys(config.edge!.slots).find((s) => s !== state.live);
   if (!o.to && to) ctx.io.out(`    target slot ${to} (pre-live): what its stack declares is dropped`);
-  const managed = to ? await ctx.runner.targetManaged(to) : { ids: new Set<string>(), releases: new Set<string>() };
+  const managed = to
+    ? await ctx.runner.targetManaged(to)
+    : { ids: new Set<string>(), releases: new Set<string>() };
   return {
     namespaces: o.namespace,
     platformNamespaces: migrationPlatformNamespaces(PLATFORM_NAMESPACES),
@@ -75,7 +87,9 @@ async function scopeFor(ctx: AbContext, o: MigrateOptions): Promise<MigrateScope
 }
 
 function printPlan(ctx: AbContext, plan: MigrationPlan): void {
-  ctx.io.out(`    read ${plan.read} object(s): ${plan.apply.length} to migrate, ${plan.skipped.length} dropped`);
+  ctx.io.out(
+    `    read ${plan.read} object(s): ${plan.apply.length} to migrate, ${plan.skipped.length} dropped`,
+  );
   for (const line of topReasons(plan).slice(0, 12)) ctx.io.out(`    ${line}`);
   for (const w of plan.warnings) ctx.io.out(`    WARNING: ${w}`);
 }
@@ -97,24 +111,39 @@ async function fileMode(ctx: AbContext, o: MigrateOptions): Promise<void> {
       throw new Refusal(`migrate: ${(err as Error).message}`);
     }
   });
-  await step("drop what a new cluster makes itself or its own stack manages; strip server-set fields", async () => {
-    plan = planMigration(objects, await scopeFor(ctx, o));
-    printPlan(ctx, plan);
-  });
-  await step("validate every object (kubernetes-models, Istio models, Flagger and other CRD schemas)", () => validated(ctx, plan!));
+  await step(
+    "drop what a new cluster makes itself or its own stack manages; strip server-set fields",
+    async () => {
+      plan = planMigration(objects, await scopeFor(ctx, o));
+      printPlan(ctx, plan);
+    },
+  );
+  await step("validate every object (kubernetes-models, Istio models, Flagger and other CRD schemas)", () =>
+    validated(ctx, plan!),
+  );
   let files: string[] = [];
   await step(`write ${o.out}`, async () => {
     files = writePlan(o.out!, plan!);
   });
   ctx.io.out("");
   ctx.io.out("summary:");
-  ctx.io.out(`  ${files.length} object file(s) under ${o.out}/<namespace or _cluster>/ (apply order in order.txt)`);
+  ctx.io.out(
+    `  ${files.length} object file(s) under ${o.out}/<namespace or _cluster>/ (apply order in order.txt)`,
+  );
   ctx.io.out(`  ${plan!.skipped.length} dropped, each with its reason, in ${join(o.out!, "skipped.json")}`);
   const invalid = plan!.skipped.filter((s) => s.reason.startsWith("invalid: "));
-  if (invalid.length > 0) throw new Refusal(`migrate: ${invalid.length} object(s) failed validation and were not written (see skipped.json)`);
+  if (invalid.length > 0)
+    throw new Refusal(
+      `migrate: ${invalid.length} object(s) failed validation and were not written (see skipped.json)`,
+    );
 }
 
-function clientFor(ctx: AbContext, file: string | undefined, fromStack: Promise<string | undefined>, which: string): Promise<KubeClient> {
+function clientFor(
+  ctx: AbContext,
+  file: string | undefined,
+  fromStack: Promise<string | undefined>,
+  which: string,
+): Promise<KubeClient> {
   return (async () => {
     const text = file ? readFileSync(file, "utf8") : await fromStack;
     if (!text) {
@@ -128,7 +157,9 @@ function clientFor(ctx: AbContext, file: string | undefined, fromStack: Promise<
 
 function printApply(ctx: AbContext, r: ApplyReport, dryRun: boolean): void {
   const verb = dryRun ? "would be " : "";
-  ctx.io.out(`    ${r.created.length} ${verb}created, ${r.updated.length} ${verb}changed, ${r.unchanged.length} unchanged`);
+  ctx.io.out(
+    `    ${r.created.length} ${verb}created, ${r.updated.length} ${verb}changed, ${r.unchanged.length} unchanged`,
+  );
   for (const c of r.conflicts) ctx.io.out(`    CONFLICT ${c.id}: ${c.message}`);
   for (const f of r.failed.slice(0, 20)) ctx.io.out(`    FAILED ${f.id}: ${f.message}`);
   if (dryRun && r.diff) {
@@ -155,27 +186,40 @@ async function apiMode(ctx: AbContext, o: MigrateOptions): Promise<void> {
       const scope = await scopeFor(ctx, o);
       const read = await readSource(source, scope, config.ab.migrate.concurrency);
       objects = read.objects;
-      ctx.io.out(`    ${read.namespaces.length} namespace(s), ${read.kinds.length} kinds served; not read (never migrated): ${read.notRead.join(", ") || "none"}`);
+      ctx.io.out(
+        `    ${read.namespaces.length} namespace(s), ${read.kinds.length} kinds served; not read (never migrated): ${read.notRead.join(", ") || "none"}`,
+      );
       plan = planMigration(objects, scope);
       printPlan(ctx, plan);
     });
     await step("validate every object", () => validated(ctx, plan!));
-    if (plan!.skipped.some((s) => s.reason.startsWith("invalid: "))) throw new Refusal("migrate: objects failed validation; nothing was applied");
-    await step(`${o.dryRun ? "dry-run (dryRun=All) against" : "server-side apply to"} ${o.to}, in dependency order`, async () => {
-      report = await applyPlan(target, plan!.apply, {
-        dryRun: o.dryRun,
-        forceConflicts: o.forceConflicts,
-        concurrency: config.ab.migrate.concurrency,
-        crdTimeoutMs: config.ab.migrate.crdTimeoutSeconds * 1000,
-        log: ctx.io.out,
-      });
-      printApply(ctx, report, o.dryRun);
-    });
-    const dir = join(ctx.runner.reportDir, "migrate", `${ctx.runner.site}-${o.from}-to-${o.to}-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+    if (plan!.skipped.some((s) => s.reason.startsWith("invalid: ")))
+      throw new Refusal("migrate: objects failed validation; nothing was applied");
+    await step(
+      `${o.dryRun ? "dry-run (dryRun=All) against" : "server-side apply to"} ${o.to}, in dependency order`,
+      async () => {
+        report = await applyPlan(target, plan!.apply, {
+          dryRun: o.dryRun,
+          forceConflicts: o.forceConflicts,
+          concurrency: config.ab.migrate.concurrency,
+          crdTimeoutMs: config.ab.migrate.crdTimeoutSeconds * 1000,
+          log: ctx.io.out,
+        });
+        printApply(ctx, report, o.dryRun);
+      },
+    );
+    const dir = join(
+      ctx.runner.reportDir,
+      "migrate",
+      `${ctx.runner.site}-${o.from}-to-${o.to}-${new Date().toISOString().replace(/[:.]/g, "-")}`,
+    );
     await step(`write the report to ${dir}`, async () => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, "skipped.json"), `${JSON.stringify(plan!.skipped, null, 2)}\n`);
-      writeFileSync(join(dir, "report.json"), `${JSON.stringify({ ...report, diff: undefined, warnings: plan!.warnings }, null, 2)}\n`);
+      writeFileSync(
+        join(dir, "report.json"),
+        `${JSON.stringify({ ...report, diff: undefined, warnings: plan!.warnings }, null, 2)}\n`,
+      );
       if (report!.diff) writeFileSync(join(dir, "diff.patch"), report!.diff);
     });
   } finally {
@@ -184,8 +228,13 @@ async function apiMode(ctx: AbContext, o: MigrateOptions): Promise<void> {
   const r = report!;
   ctx.io.out("");
   ctx.io.out("summary:");
-  ctx.io.out(`  ${o.from} -> ${o.to}: ${r.created.length + r.updated.length} ${o.dryRun ? "would change" : "applied"}, ${r.unchanged.length} already there, ${plan!.skipped.length} dropped`);
-  if (r.conflicts.length > 0) throw new Refusal(`migrate: ${r.conflicts.length} field-manager conflict(s) on ${o.to}; resolve them or rerun with --force-conflicts`);
+  ctx.io.out(
+    `  ${o.from} -> ${o.to}: ${r.created.length + r.updated.length} ${o.dryRun ? "would change" : "applied"}, ${r.unchanged.length} already there, ${plan!.skipped.length} dropped`,
+  );
+  if (r.conflicts.length > 0)
+    throw new Refusal(
+      `migrate: ${r.conflicts.length} field-manager conflict(s) on ${o.to}; resolve them or rerun with --force-conflicts`,
+    );
   if (r.failed.length > 0) throw new Refusal(`migrate: ${r.failed.length} object(s) failed; see above`);
 }
 

@@ -46,7 +46,12 @@ function once(url: URL, check: SmokeCheckConfig, agent: http.Agent, timeoutMs: n
   return new Promise((resolve) => {
     const req = lib.request(
       url,
-      { method: "GET", agent, headers: { Host: check.host, "User-Agent": "jetstream-paas-ab-smoke" }, timeout: timeoutMs },
+      {
+        method: "GET",
+        agent,
+        headers: { Host: check.host, "User-Agent": "jetstream-paas-ab-smoke" },
+        timeout: timeoutMs,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -55,21 +60,33 @@ function once(url: URL, check: SmokeCheckConfig, agent: http.Agent, timeoutMs: n
         });
         res.on("end", () => {
           const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-          if (res.statusCode !== check.expectStatus) return resolve({ ms, error: `HTTP ${res.statusCode} (expected ${check.expectStatus})` });
-          if (check.bodyContains && !body.includes(check.bodyContains)) return resolve({ ms, error: `body lacks "${check.bodyContains}"` });
+          if (res.statusCode !== check.expectStatus)
+            return resolve({ ms, error: `HTTP ${res.statusCode} (expected ${check.expectStatus})` });
+          if (check.bodyContains && !body.includes(check.bodyContains))
+            return resolve({ ms, error: `body lacks "${check.bodyContains}"` });
           resolve({ ms });
         });
       },
     );
     req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    req.on("error", (e: NodeJS.ErrnoException) => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, error: e.code ?? e.message }));
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, error: e.code ?? e.message }),
+    );
     req.end();
   });
 }
 
-async function runCheck(base: string, check: SmokeCheckConfig, timeoutMs: number, concurrency: number): Promise<SmokeResult> {
+async function runCheck(
+  base: string,
+  check: SmokeCheckConfig,
+  timeoutMs: number,
+  concurrency: number,
+): Promise<SmokeResult> {
   const url = new URL(check.path, base);
-  const agent = new (url.protocol === "https:" ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: concurrency });
+  const agent = new (url.protocol === "https:" ? https.Agent : http.Agent)({
+    keepAlive: true,
+    maxSockets: concurrency,
+  });
   const results: One[] = [];
   let next = 0;
   const worker = async () => {
@@ -110,15 +127,35 @@ export async function runSmoke(
     o.log(`    ${c.name}: ${c.requests} x GET ${c.path} Host: ${c.host}`);
     results.push(await runCheck(via, c, o.timeoutMs, o.concurrency));
   }
-  return { via, slot: o.slot, version: o.version, startedAt, passed: results.every((r) => r.passed), checks: results };
+  return {
+    via,
+    slot: o.slot,
+    version: o.version,
+    startedAt,
+    passed: results.every((r) => r.passed),
+    checks: results,
+  };
 }
 
 /** The report as a table, one row per check. */
 export function smokeTable(r: SmokeReport): string[] {
   const rows = [["check", "host", "path", "ok/requests", "p50 ms", "p95 ms (bound)", "result"]];
   for (const c of r.checks) {
-    rows.push([c.name, c.host, c.path, `${c.ok}/${c.requests}`, String(c.p50Ms), `${c.p95Ms} (${c.p95BoundMs})`, c.passed ? "passed" : `FAILED ${c.errors.join("; ")}`.trim()]);
+    rows.push([
+      c.name,
+      c.host,
+      c.path,
+      `${c.ok}/${c.requests}`,
+      String(c.p50Ms),
+      `${c.p95Ms} (${c.p95BoundMs})`,
+      c.passed ? "passed" : `FAILED ${c.errors.join("; ")}`.trim(),
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd(),
+  );
 }

@@ -74,7 +74,10 @@ export function newLock(operation: string, now = new Date()): LockRecord {
 }
 
 export function encodeSmoke(s: SmokeRecord): string {
-  return `${s.passed ? "passed" : "failed"} ${s.version} ${s.at} ${s.summary.replace(/\s+/g, "_")}`.slice(0, 256);
+  return `${s.passed ? "passed" : "failed"} ${s.version} ${s.at} ${s.summary.replace(/\s+/g, "_")}`.slice(
+    0,
+    256,
+  );
 }
 
 export function decodeSmoke(v: string | undefined): SmokeRecord | undefined {
@@ -115,14 +118,20 @@ export function refuseIfLocked(lock: LockRecord | undefined, command: string, no
 
 export function refuseLiveTarget(command: string, slot: string, state: SiteState): void {
   if (slot === state.live) {
-    throw new Refusal(`${command} ${slot}: refused, ${slot} is live (rule: never ${command} into the live slot; bring up and test the other slot)`);
+    throw new Refusal(
+      `${command} ${slot}: refused, ${slot} is live (rule: never ${command} into the live slot; bring up and test the other slot)`,
+    );
   }
 }
 
 export function refuseUnsmoked(slot: string, version: string | undefined, s: SlotState): void {
   const rule = "rule: switch only to a slot whose smoke test passed on its current version";
-  if (!s.smoke) throw new Refusal(`switch ${slot}: refused, ${slot} has no passed smoke test (${rule}; run: npm run ab -- smoke ${slot})`);
-  if (!s.smoke.passed) throw new Refusal(`switch ${slot}: refused, ${slot}'s last smoke test failed at ${s.smoke.at} (${rule})`);
+  if (!s.smoke)
+    throw new Refusal(
+      `switch ${slot}: refused, ${slot} has no passed smoke test (${rule}; run: npm run ab -- smoke ${slot})`,
+    );
+  if (!s.smoke.passed)
+    throw new Refusal(`switch ${slot}: refused, ${slot}'s last smoke test failed at ${s.smoke.at} (${rule})`);
   if (version === undefined || s.smoke.version !== version) {
     throw new Refusal(
       `switch ${slot}: refused, ${slot} changed since its smoke test (passed on ${s.smoke.version}, now ${version ?? "not up"}) (${rule}; run: npm run ab -- smoke ${slot})`,
@@ -130,9 +139,17 @@ export function refuseUnsmoked(slot: string, version: string | undefined, s: Slo
   }
 }
 
-export function refuseRetire(slot: string, state: SiteState, s: SlotState, soakMinutes: number, now = new Date()): void {
+export function refuseRetire(
+  slot: string,
+  state: SiteState,
+  s: SlotState,
+  soakMinutes: number,
+  now = new Date(),
+): void {
   if (slot === state.live) {
-    throw new Refusal(`retire ${slot}: refused, ${slot} is live (rule: the live slot is never retired; switch away from it first)`);
+    throw new Refusal(
+      `retire ${slot}: refused, ${slot} is live (rule: the live slot is never retired; switch away from it first)`,
+    );
   }
   if (s.leftLive) {
     const minutes = (now.getTime() - Date.parse(s.leftLive)) / 60000;
@@ -146,7 +163,9 @@ export function refuseRetire(slot: string, state: SiteState, s: SlotState, soakM
 
 export function rollbackTarget(state: SiteState): string {
   if (!state.previous) {
-    throw new Refusal("rollback: refused, no previous live slot is recorded (rule: rollback returns to the slot live before the last switch)");
+    throw new Refusal(
+      "rollback: refused, no previous live slot is recorded (rule: rollback returns to the slot live before the last switch)",
+    );
   }
   return state.previous;
 }

@@ -39,7 +39,8 @@ export function managedFromPlan(plan: PlanFile): TargetManaged {
     const group = m[1] === "core" ? "" : m[1];
     const apiVersion = group ? `${group}/${m[2]}` : m[2];
     const kind = typeof r.inputs.kind === "string" && m[3] === "CustomResource" ? r.inputs.kind : m[3];
-    const av = typeof r.inputs.apiVersion === "string" && m[3] === "CustomResource" ? r.inputs.apiVersion : apiVersion;
+    const av =
+      typeof r.inputs.apiVersion === "string" && m[3] === "CustomResource" ? r.inputs.apiVersion : apiVersion;
     ids.add(idOf({ apiVersion: av, kind, metadata: { name: md.name, namespace: md.namespace } } as KObj));
   }
   return { ids, releases };
@@ -100,7 +101,14 @@ export class SynthRunner implements Runner {
     try {
       writeFileSync(this.lockFile(), encodeLock(lock), { flag: "wx" });
     } catch {
-      return decodeLock(readFileSync(this.lockFile(), "utf8")) ?? { holder: "?", operation: "?", at: "?", nonce: "?" };
+      return (
+        decodeLock(readFileSync(this.lockFile(), "utf8")) ?? {
+          holder: "?",
+          operation: "?",
+          at: "?",
+          nonce: "?",
+        }
+      );
     }
     await this.setTags(this.siteStack, { [TAGS.lock]: encodeLock(lock) });
     return undefined;
@@ -140,14 +148,17 @@ export class SynthRunner implements Runner {
       version: `plan-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`,
       resources: plan.resources.length,
       updatedAt: statSync(planFile).mtime.toISOString(),
-      kubernetesVersion: typeof outputs.kubernetesVersion === "string" ? outputs.kubernetesVersion : undefined,
+      kubernetesVersion:
+        typeof outputs.kubernetesVersion === "string" ? outputs.kubernetesVersion : undefined,
       ingressNodes: Array.isArray(outputs.ingressNodes) ? outputs.ingressNodes.map(String) : [],
     };
   }
 
   private outputsOf(dir: string): Record<string, unknown> {
     const f = join(dir, "outputs.json");
-    return existsSync(f) ? ((JSON.parse(readFileSync(f, "utf8")) as { outputs: Record<string, unknown> }).outputs ?? {}) : {};
+    return existsSync(f)
+      ? ((JSON.parse(readFileSync(f, "utf8")) as { outputs: Record<string, unknown> }).outputs ?? {})
+      : {};
   }
 
   private synth(stack: string, log: (line: string) => void, configFile?: string): Promise<void> {
@@ -164,13 +175,18 @@ export class SynthRunner implements Runner {
       };
       child.stdout.on("data", onData);
       child.stderr.on("data", onData);
-      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`synth ${stack} failed: ${tail}`))));
+      child.on("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`synth ${stack} failed: ${tail}`)),
+      );
     });
   }
 
   async up(slot: string, log: (line: string) => void): Promise<void> {
     const site = join(this.outRoot, this.site, "outputs.json");
-    if (!existsSync(site)) throw new Error(`site ${this.site} is not planned yet (no ${site}): run npm run synth -- ${this.site} first`);
+    if (!existsSync(site))
+      throw new Error(
+        `site ${this.site} is not planned yet (no ${site}): run npm run synth -- ${this.site} first`,
+      );
     await this.synth(shortStack(await this.slotStack(slot)), log);
   }
 
@@ -182,14 +198,18 @@ export class SynthRunner implements Runner {
 
   async persistEdge(choice: { live: string; prelive?: string }, log: (line: string) => void): Promise<void> {
     const overlay = this.overlayFile();
-    const source = existsSync(overlay) ? overlay : resolveStack(this.site).projectDir + `/Pulumi.${this.site}.yaml`;
+    const source = existsSync(overlay)
+      ? overlay
+      : resolveStack(this.site).projectDir + `/Pulumi.${this.site}.yaml`;
     const doc = parseDocument(readFileSync(source, "utf8"));
     doc.setIn(["config", "jetstream-paas:edge", "live"], choice.live);
     if (choice.prelive) doc.setIn(["config", "jetstream-paas:edge", "prelive"], choice.prelive);
     else doc.deleteIn(["config", "jetstream-paas:edge", "prelive"]);
     mkdirSync(dirname(overlay), { recursive: true });
     writeFileSync(overlay, doc.toString());
-    log(`    edge.live=${choice.live}${choice.prelive ? ` edge.prelive=${choice.prelive}` : " (no pre-live)"} in ${overlay}`);
+    log(
+      `    edge.live=${choice.live}${choice.prelive ? ` edge.prelive=${choice.prelive}` : " (no pre-live)"} in ${overlay}`,
+    );
   }
 
   async refreshSite(log: (line: string) => void): Promise<void> {

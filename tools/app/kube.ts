@@ -181,7 +181,11 @@ export class KubeClient {
    * Server-side apply (application/apply-patch+yaml; JSON is valid YAML). Returns the answer
    * whatever its status, so the caller can tell a field-manager conflict (409) from a failure.
    */
-  serverSideApply<T = Record<string, unknown>>(path: string, obj: unknown, o: ApplyOptions): Promise<KubeResponse<T>> {
+  serverSideApply<T = Record<string, unknown>>(
+    path: string,
+    obj: unknown,
+    o: ApplyOptions,
+  ): Promise<KubeResponse<T>> {
     const q = new URLSearchParams({ fieldManager: o.fieldManager });
     if (o.force) q.set("force", "true");
     if (o.dryRun) q.set("dryRun", "All");

@@ -23,9 +23,20 @@ function objectAt(ns: string, k: number): Obj {
   const labels = { app: name, team: ns };
   switch (k % 5) {
     case 0:
-      return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, labels }, data: { CONFIG: `value-${k}`, MODE: "prod" } };
+      return {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name, namespace: ns, labels },
+        data: { CONFIG: `value-${k}`, MODE: "prod" },
+      };
     case 1:
-      return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns, labels }, type: "Opaque", data: { token: Buffer.from(`s-${k}`).toString("base64") } };
+      return {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, namespace: ns, labels },
+        type: "Opaque",
+        data: { token: Buffer.from(`s-${k}`).toString("base64") },
+      };
     case 2:
       return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: ns, labels } };
     case 3:
@@ -38,7 +49,16 @@ function objectAt(ns: string, k: number): Obj {
           selector: { matchLabels: { app: name } },
           template: {
             metadata: { labels: { app: name } },
-            spec: { serviceAccountName: `app-${k - 1}`, containers: [{ name: "app", image: `registry.example.org/app@sha256:${"a".repeat(64)}`, ports: [{ containerPort: 8080 }] }] },
+            spec: {
+              serviceAccountName: `app-${k - 1}`,
+              containers: [
+                {
+                  name: "app",
+                  image: `registry.example.org/app@sha256:${"a".repeat(64)}`,
+                  ports: [{ containerPort: 8080 }],
+                },
+              ],
+            },
           },
         },
         status: { replicas: 2, readyReplicas: 2 },
@@ -48,14 +68,20 @@ function objectAt(ns: string, k: number): Obj {
         apiVersion: "v1",
         kind: "Service",
         metadata: { name, namespace: ns, labels },
-        spec: { clusterIP: `10.233.${k % 250}.${(k * 7) % 250}`, ports: [{ port: 80, targetPort: 8080, protocol: "TCP" }], selector: { app: `app-${k - 1}` } },
+        spec: {
+          clusterIP: `10.233.${k % 250}.${(k * 7) % 250}`,
+          ports: [{ port: 80, targetPort: 8080, protocol: "TCP" }],
+          selector: { app: `app-${k - 1}` },
+        },
       };
   }
 }
 
 function seed(source: FakeKube, count: number): void {
-  for (let n = 0; n < NAMESPACES; n++) source.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: `team-${n}` } });
-  for (let i = 0; i < count - NAMESPACES; i++) source.put(objectAt(`team-${i % NAMESPACES}`, Math.floor(i / NAMESPACES)));
+  for (let n = 0; n < NAMESPACES; n++)
+    source.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: `team-${n}` } });
+  for (let i = 0; i < count - NAMESPACES; i++)
+    source.put(objectAt(`team-${i % NAMESPACES}`, Math.floor(i / NAMESPACES)));
 }
 
 const scope: MigrateScope = {
@@ -81,7 +107,13 @@ async function once(count: number): Promise<Sample> {
   try {
     seed(source, count);
     const c = (k: FakeKube) => new KubeClient(parseKubeconfig(k.kubeconfig()));
-    const opts = { dryRun: false, forceConflicts: false, concurrency: 8, crdTimeoutMs: 5000, log: () => undefined };
+    const opts = {
+      dryRun: false,
+      forceConflicts: false,
+      concurrency: 8,
+      crdTimeoutMs: 5000,
+      log: () => undefined,
+    };
     let t = performance.now();
     const read = await readSource(c(source), scope);
     const plan = planMigration(read.objects, scope);
@@ -92,11 +124,19 @@ async function once(count: number): Promise<Sample> {
     t = performance.now();
     const first = await applyPlan(c(target), plan.apply, opts);
     const applyMs = performance.now() - t;
-    if (first.failed.length || first.conflicts.length) throw new Error(`bench apply failed: ${JSON.stringify(first.failed.slice(0, 2))}`);
+    if (first.failed.length || first.conflicts.length)
+      throw new Error(`bench apply failed: ${JSON.stringify(first.failed.slice(0, 2))}`);
     t = performance.now();
     const second = await applyPlan(c(target), plan.apply, opts);
     const secondMs = performance.now() - t;
-    return { objects: plan.apply.length, readMs, validateMs, applyMs, secondMs, unchanged: second.unchanged.length };
+    return {
+      objects: plan.apply.length,
+      readMs,
+      validateMs,
+      applyMs,
+      secondMs,
+      unchanged: second.unchanged.length,
+    };
   } finally {
     await source.close();
     await target.close();

@@ -20,7 +20,10 @@ import type { DrillContext, DrillScenario, ScenarioReport } from "./types";
 // documentation ranges only
 const VIP = "192.0.2.100";
 const EDGE = "192.0.2.11";
-const NODES: Record<string, string[]> = { paasA: ["192.0.2.21", "192.0.2.22", "192.0.2.23"], paasB: ["192.0.2.31", "192.0.2.32"] };
+const NODES: Record<string, string[]> = {
+  paasA: ["192.0.2.21", "192.0.2.22", "192.0.2.23"],
+  paasB: ["192.0.2.31", "192.0.2.32"],
+};
 const TACC_EDGE = "198.51.100.140";
 const CLIENT = "203.0.113.10";
 const NODE_PORTS = { http: 30080, https: 30443, status: 30021 };
@@ -37,16 +40,28 @@ interface Lab2 {
 
 function siteConfig() {
   const files = resolveStack("iu");
-  const { config } = parseStackConfig("site", { values: files.config, secretKeys: new Set(files.secretKeys) });
+  const { config } = parseStackConfig("site", {
+    values: files.config,
+    secretKeys: new Set(files.secretKeys),
+  });
   if (!config.edge) throw new Error("Pulumi.iu.yaml has no edge section");
   return config;
 }
 
 /** haproxy.cfg as the iu stack renders it; `without` slots get no nodes (their stack is gone). */
-function renderConfig(dir: string, live: string, prelive: string | undefined, without: string[] = []): { cfg: string; socket: string; map: string; state: string } {
+function renderConfig(
+  dir: string,
+  live: string,
+  prelive: string | undefined,
+  without: string[] = [],
+): { cfg: string; socket: string; map: string; state: string } {
   const config = siteConfig();
   const edge = config.edge!;
-  const p = { socket: join(dir, "admin.sock"), map: join(dir, "jsp-slots.map"), state: join(dir, "server-state") };
+  const p = {
+    socket: join(dir, "admin.sock"),
+    map: join(dir, "jsp-slots.map"),
+    state: join(dir, "server-state"),
+  };
   const text = renderHaproxyConfig(
     edgeHaproxyInput({
       site: "iu",
@@ -86,12 +101,35 @@ async function buildLab(ctx: DrillContext): Promise<Lab2> {
     ips.forEach((ip, k) => {
       const name = `${slot}-${k + 1}`;
       const ns = lab.host(`${slot === "paasA" ? "a" : "b"}${k + 1}`, [ip]).ns;
-      nodes[slot].push(startInNs(ns, name, process.execPath, [scripts.node, name, ip, String(NODE_PORTS.http), `15021,${NODE_PORTS.status}`], join(logDir, `${name}.log`)));
+      nodes[slot].push(
+        startInNs(
+          ns,
+          name,
+          process.execPath,
+          [scripts.node, name, ip, String(NODE_PORTS.http), `15021,${NODE_PORTS.status}`],
+          join(logDir, `${name}.log`),
+        ),
+      );
     });
   }
   const tacc = lab.host("tacc", [TACC_EDGE]).ns;
-  startInNs(tacc, "tacc", process.execPath, [scripts.node, "tacc", TACC_EDGE, "8081,8444", ""], join(logDir, "tacc.log"));
-  const ready = await firstTrue(async () => nsExec(client, "curl", ["-s", "-m", "1", `http://${NODES.paasB[0]}:${NODE_PORTS.status}/healthz/ready`]).includes("ready"), 5000);
+  startInNs(
+    tacc,
+    "tacc",
+    process.execPath,
+    [scripts.node, "tacc", TACC_EDGE, "8081,8444", ""],
+    join(logDir, "tacc.log"),
+  );
+  const ready = await firstTrue(
+    async () =>
+      nsExec(client, "curl", [
+        "-s",
+        "-m",
+        "1",
+        `http://${NODES.paasB[0]}:${NODE_PORTS.status}/healthz/ready`,
+      ]).includes("ready"),
+    5000,
+  );
   if (!ready) throw new Error("simulated ingress nodes did not start");
   ctx.log(`  lab ${lab.tag}: ${lab.namespaces.length} namespaces`);
   return { lab, client, edge, nodes, scripts, logDir };
@@ -105,7 +143,17 @@ interface AbRun {
 
 /** Runs the real `npm run ab` CLI (synth runner), optionally inside a namespace. */
 function ab(args: string[], synthOut: string, ns?: string): Promise<AbRun> {
-  const node = [process.execPath, "--import", "tsx", join(REPO_ROOT, "tools", "ab.ts"), ...args, "--runner", "synth", "--synth-out", synthOut];
+  const node = [
+    process.execPath,
+    "--import",
+    "tsx",
+    join(REPO_ROOT, "tools", "ab.ts"),
+    ...args,
+    "--runner",
+    "synth",
+    "--synth-out",
+    synthOut,
+  ];
   const [cmd, ...argv] = ns ? ["ip", "netns", "exec", ns, ...node] : node;
   const t0 = Date.now();
   return new Promise((resolve) => {
@@ -123,7 +171,16 @@ function ab(args: string[], synthOut: string, ns?: string): Promise<AbRun> {
 
 function synth(stack: string, outRoot: string, config?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const args = ["--import", "tsx", join(REPO_ROOT, "tools", "synth.ts"), stack, "--out", outRoot, "--quiet", ...(config ? ["--config", config] : [])];
+    const args = [
+      "--import",
+      "tsx",
+      join(REPO_ROOT, "tools", "synth.ts"),
+      stack,
+      "--out",
+      outRoot,
+      "--quiet",
+      ...(config ? ["--config", config] : []),
+    ];
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: "ignore" });
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`synth ${stack} failed`))));
   });
@@ -150,13 +207,22 @@ function phaseFigures(rs: RequestResult[], switchedAt?: number, oldSlot?: string
     failed: failed.length,
     servedBy,
     errors: [...new Set(failed.map((r) => r.err ?? `HTTP ${r.status}`))].slice(0, 5),
-    ...(switchedAt === undefined ? {} : { requestsAfterSwitch: after.length, servedByOldSlotAfterSwitch: after.filter((r) => r.ok && slotOf(r.by) === oldSlot).length }),
+    ...(switchedAt === undefined
+      ? {}
+      : {
+          requestsAfterSwitch: after.length,
+          servedByOldSlotAfterSwitch: after.filter((r) => r.ok && slotOf(r.by) === oldSlot).length,
+        }),
   };
 }
 
 /** When the runtime map says `live` (polled every 20 ms), ms epoch. */
 function liveAt(socket: string, mapFile: string, live: string): Promise<number | undefined> {
-  return firstTrue(async () => parseMap(await runtimeApi(socket, `show map ${mapFile}`)).live === live, 60_000, 20);
+  return firstTrue(
+    async () => parseMap(await runtimeApi(socket, `show map ${mapFile}`)).live === live,
+    60_000,
+    20,
+  );
 }
 
 async function cutover(ctx: DrillContext): Promise<ScenarioReport> {
@@ -171,7 +237,14 @@ async function cutover(ctx: DrillContext): Promise<ScenarioReport> {
     const dir = join(ctx.workDir, "edge1");
     mkdirSync(dir, { recursive: true });
     const r = renderConfig(dir, "paasA", "paasB");
-    const h = await startHaproxy(site.edge, "haproxy-edge1", r.cfg, r.socket, join(site.logDir, "haproxy.log"), { JSP_STATS_PASSWORD: "drill-only-not-a-real-secret" });
+    const h = await startHaproxy(
+      site.edge,
+      "haproxy-edge1",
+      r.cfg,
+      r.socket,
+      join(site.logDir, "haproxy.log"),
+      { JSP_STATS_PASSWORD: "drill-only-not-a-real-secret" },
+    );
     await sleep(2500); // checks: rise 3 at 1 s
     const edgeArgs = ["--socket", r.socket, "--map", r.map];
     const live = () => runLoad(site.client, site.scripts.load, `http://${VIP}/`, LOAD);
@@ -180,9 +253,18 @@ async function cutover(ctx: DrillContext): Promise<ScenarioReport> {
     {
       const load = live();
       await sleep(1500);
-      const sm = await ab(["smoke", "paasB", "--via", `http://${VIP}:8080/`, ...edgeArgs], synthOut, site.client);
+      const sm = await ab(
+        ["smoke", "paasB", "--via", `http://${VIP}:8080/`, ...edgeArgs],
+        synthOut,
+        site.client,
+      );
       const rs = await load;
-      phases.smoke = { abExit: abExit(sm), smokePassed: / PASSED on version /.test(sm.out), smokeRequests: Number(/(\d+)\/\d+ +[\d.]+ +[\d.]+ \(/.exec(sm.out)?.[1] ?? 0), ...phaseFigures(rs) };
+      phases.smoke = {
+        abExit: abExit(sm),
+        smokePassed: / PASSED on version /.test(sm.out),
+        smokeRequests: Number(/(\d+)\/\d+ +[\d.]+ +[\d.]+ \(/.exec(sm.out)?.[1] ?? 0),
+        ...phaseFigures(rs),
+      };
       if (sm.code !== 0) ctx.log(`    smoke output:\n${sm.out}`);
     }
     // 2.-4. switch, rollback, switch again: the runtime API moves live, no reload
@@ -209,7 +291,13 @@ async function cutover(ctx: DrillContext): Promise<ScenarioReport> {
       writeFileSync(next.state, await runtimeApi(r.socket, "show servers state"));
       h.reload();
       const rs = await load;
-      phases.retire = { abExit: abExit(res), abSeconds: round(res.ms / 1000), paasANodesStopped: true, edgeReloaded: true, ...phaseFigures(rs) };
+      phases.retire = {
+        abExit: abExit(res),
+        abSeconds: round(res.ms / 1000),
+        paasANodesStopped: true,
+        edgeReloaded: true,
+        ...phaseFigures(rs),
+      };
       if (res.code !== 0) ctx.log(`    retire output:\n${res.out}`);
     }
     const status = await ab(["status"], synthOut);
@@ -217,14 +305,20 @@ async function cutover(ctx: DrillContext): Promise<ScenarioReport> {
   } finally {
     cleanupAll(ctx.log);
   }
-  const p = phases as Record<string, { requests?: number; failed?: number; abExit?: number; servedByOldSlotAfterSwitch?: number }>;
+  const p = phases as Record<
+    string,
+    { requests?: number; failed?: number; abExit?: number; servedByOldSlotAfterSwitch?: number }
+  >;
   const names = ["smoke", "switch", "rollback", "switchAgain", "retire"];
   const targets: Array<[string, boolean]> = [
     ...names.map((n): [string, boolean] => [`${n}: requests >= 1000`, (p[n]?.requests ?? 0) >= 1000]),
     ...names.map((n): [string, boolean] => [`${n}: failed == 0`, p[n]?.failed === 0]),
     ...names.map((n): [string, boolean] => [`${n}: ab exit 0`, p[n]?.abExit === 0]),
     ["smoke passed through pre-live", (phases.smoke as { smokePassed?: boolean })?.smokePassed === true],
-    ...["switch", "rollback", "switchAgain"].map((n): [string, boolean] => [`${n}: no request served by the old slot after the switch`, p[n]?.servedByOldSlotAfterSwitch === 0]),
+    ...["switch", "rollback", "switchAgain"].map((n): [string, boolean] => [
+      `${n}: no request served by the old slot after the switch`,
+      p[n]?.servedByOldSlotAfterSwitch === 0,
+    ]),
   ];
   return {
     name: "ab-cutover",
@@ -242,7 +336,8 @@ function abExit(r: AbRun): number {
 
 export const abCutoverScenario: DrillScenario = {
   name: "ab-cutover",
-  description: "A/B upgrade under load with the real npm run ab: smoke via pre-live, switch, rollback, switch, retire; 0 failed per phase",
+  description:
+    "A/B upgrade under load with the real npm run ab: smoke via pre-live, switch, rollback, switch, retire; 0 failed per phase",
   timeoutSeconds: 300,
   run: cutover,
 };

@@ -73,7 +73,11 @@ function crdValidator(crdText: string, kind: string, version: string): Validate 
 }
 
 /** A validator for `kind` at `version` from CRD objects (the first that defines the kind). */
-export function crdObjectValidator(crds: readonly Record<string, unknown>[], kind: string, version: string): Validate {
+export function crdObjectValidator(
+  crds: readonly Record<string, unknown>[],
+  kind: string,
+  version: string,
+): Validate {
   const docs = crds;
   const crd = docs.find(
     (d) =>
@@ -85,7 +89,10 @@ export function crdObjectValidator(crds: readonly Record<string, unknown>[], kin
   if (!v.schema?.openAPIV3Schema) throw new Error(`CRD ${kind} ${version} has no openAPIV3Schema`);
   const schema = strictSchema(v.schema.openAPIV3Schema) as Record<string, unknown>;
   // metadata is validated by the API server, not by the CRD schema; keep it open.
-  schema.properties = { ...((schema.properties as Record<string, unknown> | undefined) ?? {}), metadata: { type: "object" } };
+  schema.properties = {
+    ...((schema.properties as Record<string, unknown> | undefined) ?? {}),
+    metadata: { type: "object" },
+  };
   // status is written by the controller; we never render it
   const ajv = new Ajv({ strict: false, allErrors: true });
   for (const f of ["int", "string", "url", "date-time", "int32", "int64", "double", "float", "byte"]) {
@@ -256,7 +263,12 @@ export function readManifests(path: string): Obj[] {
     .filter((o) => o !== null && o !== undefined);
 }
 
-export const GATEWAY_VALUES_SCHEMA_PATH = join(__dirname, "schemas", "istio", "gateway-values.schema-1.30.3.json");
+export const GATEWAY_VALUES_SCHEMA_PATH = join(
+  __dirname,
+  "schemas",
+  "istio",
+  "gateway-values.schema-1.30.3.json",
+);
 export const GATEWAY_VALUES_SCHEMA_SHA256 =
   "6a58a62ea7417ed4e7dd18d25d0a674ce888a18d4b44fc832e876e2d7aa7c1f6";
 

@@ -21,12 +21,18 @@ let answer = 200;
 async function ab(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const o: string[] = [];
   const e: string[] = [];
-  const code = await main([...argv, "--runner", "synth", "--synth-out", out], { out: (l) => o.push(l), err: (l) => e.push(l) });
+  const code = await main([...argv, "--runner", "synth", "--synth-out", out], {
+    out: (l) => o.push(l),
+    err: (l) => e.push(l),
+  });
   return { code, out: o, err: e };
 }
 
 const text = (r: { out: string[] }) => r.out.join("\n");
-const siteTags = () => (existsSync(join(out, "ab", "tags", "iu.json")) ? JSON.parse(readFileSync(join(out, "ab", "tags", "iu.json"), "utf8")) : {});
+const siteTags = () =>
+  existsSync(join(out, "ab", "tags", "iu.json"))
+    ? JSON.parse(readFileSync(join(out, "ab", "tags", "iu.json"), "utf8"))
+    : {};
 
 describe("ab under the synth runner", { timeout: 240_000 }, () => {
   before(() => {
@@ -51,15 +57,23 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
   it("status shows paasA live and paasB on pre-live, each with its version", async () => {
     const r = await ab("status");
     assert.equal(r.code, 0, r.err.join("\n"));
-    assert.match(text(r), /site iu \(synth runner\): live paasA \(site config\), pre-live paasB, rollback to none/);
-    assert.match(text(r), /paasA {2}live {6}up, \d+ resources.*k8s 1\.35\.4; version plan-[0-9a-f]{12}; smoke: no smoke test/);
+    assert.match(
+      text(r),
+      /site iu \(synth runner\): live paasA \(site config\), pre-live paasB, rollback to none/,
+    );
+    assert.match(
+      text(r),
+      /paasA {2}live {6}up, \d+ resources.*k8s 1\.35\.4; version plan-[0-9a-f]{12}; smoke: no smoke test/,
+    );
     assert.match(text(r), /paasB {2}pre-live {2}up/);
   });
 
   it("refuses to switch to a slot without a passed smoke test, and changes nothing", async () => {
     const r = await ab("switch", "paasB");
     assert.equal(r.code, 1);
-    assert.deepEqual(r.err, ["ab: switch paasB: refused, paasB has no passed smoke test (rule: switch only to a slot whose smoke test passed on its current version; run: npm run ab -- smoke paasB)"]);
+    assert.deepEqual(r.err, [
+      "ab: switch paasB: refused, paasB has no passed smoke test (rule: switch only to a slot whose smoke test passed on its current version; run: npm run ab -- smoke paasB)",
+    ]);
     assert.deepEqual(siteTags(), {});
     assert.ok(!existsSync(join(out, "ab", "stacks")), "no config overlay written");
   });
@@ -67,13 +81,26 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
   it("refuses to retire, up or migrate into the live slot", async () => {
     const retire = await ab("retire", "paasA", "--yes");
     assert.equal(retire.code, 1);
-    assert.match(retire.err[0], /^ab: retire paasA: refused, paasA is live \(rule: the live slot is never retired/);
+    assert.match(
+      retire.err[0],
+      /^ab: retire paasA: refused, paasA is live \(rule: the live slot is never retired/,
+    );
     const noYes = await ab("retire", "paasB");
     assert.equal(noYes.code, 2);
     const upLive = await ab("up", "paasA");
     assert.equal(upLive.code, 1);
     assert.match(upLive.err[0], /^ab: up paasA: refused, paasA is live \(rule: never up into the live slot/);
-    const mig = await ab("migrate", "--from", "paasB", "--to", "paasA", "--from-kubeconfig", "/nonexistent", "--to-kubeconfig", "/nonexistent");
+    const mig = await ab(
+      "migrate",
+      "--from",
+      "paasB",
+      "--to",
+      "paasA",
+      "--from-kubeconfig",
+      "/nonexistent",
+      "--to-kubeconfig",
+      "/nonexistent",
+    );
     assert.equal(mig.code, 1);
     assert.match(mig.err[0], /^ab: migrate paasA: refused, paasA is live/);
   });
@@ -91,10 +118,20 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
     const other = new SynthRunner("iu", out);
     const lock = { ...newLock("up-paasB"), holder: "alice@laptop" };
     assert.equal(await other.acquireLock(lock), undefined);
-    for (const argv of [["up", "paasB"], ["switch", "paasB"], ["smoke", "paasB", "--via", via], ["retire", "paasB", "--yes"], ["rollback"]]) {
+    for (const argv of [
+      ["up", "paasB"],
+      ["switch", "paasB"],
+      ["smoke", "paasB", "--via", via],
+      ["retire", "paasB", "--yes"],
+      ["rollback"],
+    ]) {
       const r = await ab(...argv);
       assert.equal(r.code, 1, argv.join(" "));
-      assert.match(r.err[0], /refused, alice@laptop holds the A\/B lock for "up-paasB" since .* \(rule: one A\/B operation per site at a time/, argv.join(" "));
+      assert.match(
+        r.err[0],
+        /refused, alice@laptop holds the A\/B lock for "up-paasB" since .* \(rule: one A\/B operation per site at a time/,
+        argv.join(" "),
+      );
     }
     assert.match(text(await ab("status")), /lock: held by alice@laptop for up-paasB/);
     assert.equal((await ab("unlock")).code, 2, "unlock needs --yes");
@@ -116,22 +153,40 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
   it("smoke through pre-live, switch, rollback, switch again: live and the site's plan follow", async () => {
     const sm = await ab("smoke", "paasB", "--via", via);
     assert.equal(sm.code, 0, sm.err.join("\n"));
-    assert.match(text(sm), /weather-frontend +weather\.iu\.jetstream-paas\.example\.org +\/healthz +50\/50 .* passed/);
+    assert.match(
+      text(sm),
+      /weather-frontend +weather\.iu\.jetstream-paas\.example\.org +\/healthz +50\/50 .* passed/,
+    );
     assert.match(text(sm), /smoke paasB: PASSED on version plan-/);
-    const tags = JSON.parse(readFileSync(join(out, "ab", "tags", "paasB.json"), "utf8")) as Record<string, string>;
+    const tags = JSON.parse(readFileSync(join(out, "ab", "tags", "paasB.json"), "utf8")) as Record<
+      string,
+      string
+    >;
     assert.match(tags[TAGS.smoke], /^passed plan-[0-9a-f]{12} \S+ 1\/1_checks$/);
 
     const sw = await ab("switch", "paasB");
     assert.equal(sw.code, 0, sw.err.join("\n"));
     assert.match(text(sw), /\[1\/3\] edge: live paasA -> paasB/);
     assert.match(text(sw), /no runtime connection \(synth runner without --socket\)/);
-    assert.match(readFileSync(join(out, "ab", "stacks", "Pulumi.iu.yaml"), "utf8"), /live: paasB\n\s+prelive: paasA/);
-    assert.equal(readFileSync(join(out, "iu", "haproxy", "jsp-slots.map"), "utf8"), "live paasB\nprelive paasA\n");
-    assert.match(text(await ab("status")), /live paasB \(recorded by ab switch\), pre-live paasA, rollback to paasA/);
+    assert.match(
+      readFileSync(join(out, "ab", "stacks", "Pulumi.iu.yaml"), "utf8"),
+      /live: paasB\n\s+prelive: paasA/,
+    );
+    assert.equal(
+      readFileSync(join(out, "iu", "haproxy", "jsp-slots.map"), "utf8"),
+      "live paasB\nprelive paasA\n",
+    );
+    assert.match(
+      text(await ab("status")),
+      /live paasB \(recorded by ab switch\), pre-live paasA, rollback to paasA/,
+    );
 
     const rb = await ab("rollback");
     assert.equal(rb.code, 0, rb.err.join("\n"));
-    assert.equal(readFileSync(join(out, "iu", "haproxy", "jsp-slots.map"), "utf8"), "live paasA\nprelive paasB\n");
+    assert.equal(
+      readFileSync(join(out, "iu", "haproxy", "jsp-slots.map"), "utf8"),
+      "live paasA\nprelive paasB\n",
+    );
     const again = await ab("switch", "paasB");
     assert.equal(again.code, 0, "the smoke test still holds: paasB did not change");
     assert.match(text(await ab("status")), /live paasB .* rollback to paasA/);
@@ -140,7 +195,10 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
   it("retire waits for the soak time, then destroys the old slot; rollback to it is then refused", async () => {
     const early = await ab("retire", "paasA", "--yes");
     assert.equal(early.code, 1);
-    assert.match(early.err[0], /retire paasA: refused, paasA stopped being live \d+ min ago; it soaks 1440 min/);
+    assert.match(
+      early.err[0],
+      /retire paasA: refused, paasA stopped being live \d+ min ago; it soaks 1440 min/,
+    );
     await new SynthRunner("iu", out).setTags("paasA", { [TAGS.leftLive]: "2020-01-01T00:00:00.000Z" });
     const r = await ab("retire", "paasA", "--yes");
     assert.equal(r.code, 0, r.err.join("\n"));
@@ -155,14 +213,22 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
     // paasA comes back; the smoke result on record was made on another version of it
     const up = await ab("up", "paasA");
     assert.equal(up.code, 0, up.err.join("\n"));
-    await new SynthRunner("iu", out).setTags("paasA", { [TAGS.smoke]: "passed plan-000000000000 2026-01-01T00:00:00Z 1/1_checks" });
+    await new SynthRunner("iu", out).setTags("paasA", {
+      [TAGS.smoke]: "passed plan-000000000000 2026-01-01T00:00:00Z 1/1_checks",
+    });
     const sw = await ab("switch", "paasA");
     assert.equal(sw.code, 1);
-    assert.match(sw.err[0], /paasA changed since its smoke test \(passed on plan-000000000000, now plan-[0-9a-f]{12}\)/);
+    assert.match(
+      sw.err[0],
+      /paasA changed since its smoke test \(passed on plan-000000000000, now plan-[0-9a-f]{12}\)/,
+    );
   });
 
   it("of two operators starting at once, the second is refused", async () => {
-    const [a, b] = await Promise.all([ab("smoke", "paasA", "--via", via), ab("smoke", "paasA", "--via", via)]);
+    const [a, b] = await Promise.all([
+      ab("smoke", "paasA", "--via", via),
+      ab("smoke", "paasA", "--via", via),
+    ]);
     const codes = [a.code, b.code].sort();
     assert.deepEqual(codes, [0, 1], `${a.err.join(" ")} | ${b.err.join(" ")}`);
     assert.match([...a.err, ...b.err].join("\n"), /holds the A\/B lock for "smoke-paasA"/);

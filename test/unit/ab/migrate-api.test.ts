@@ -9,7 +9,11 @@ import { KubeClient, MIGRATE_FIELD_MANAGER, parseKubeconfig } from "../../../too
 import { applyPlan } from "../../../tools/ab/migrate/apply";
 import { idOf, KObj, readObjectFiles } from "../../../tools/ab/migrate/objects";
 import { planMigration } from "../../../tools/ab/migrate/plan";
-import { migrationPlatformNamespaces, MigrateScope, PLATFORM_CRD_GROUPS } from "../../../tools/ab/migrate/rules";
+import {
+  migrationPlatformNamespaces,
+  MigrateScope,
+  PLATFORM_CRD_GROUPS,
+} from "../../../tools/ab/migrate/rules";
 import { discoverKinds, readSource } from "../../../tools/ab/migrate/source";
 import { FakeKube, Obj, startFakeKube } from "../../harness/fake-kube";
 
@@ -21,7 +25,13 @@ const scope: MigrateScope = {
   targetReleases: new Set(["kube-prometheus-stack"]),
   platformCrdGroups: [...PLATFORM_CRD_GROUPS],
 };
-const quiet = { dryRun: false, forceConflicts: false, concurrency: 4, crdTimeoutMs: 5000, log: () => undefined };
+const quiet = {
+  dryRun: false,
+  forceConflicts: false,
+  concurrency: 4,
+  crdTimeoutMs: 5000,
+  log: () => undefined,
+};
 const client = (k: FakeKube) => new KubeClient(parseKubeconfig(k.kubeconfig()));
 
 /** A source cluster holding the dumps, as the API would have stored them. */
@@ -57,7 +67,10 @@ describe("migration through the API", () => {
   it("discovery gives each group's preferred version and no subresources", async () => {
     const kinds = await discoverKinds(client(source));
     const hpa = kinds.filter((k) => k.kind === "HorizontalPodAutoscaler");
-    assert.deepEqual(hpa.map((k) => k.version), ["v2"]);
+    assert.deepEqual(
+      hpa.map((k) => k.version),
+      ["v2"],
+    );
     assert.ok(!kinds.some((k) => k.resource.includes("/")));
     assert.ok(kinds.some((k) => k.group === "networking.istio.io" && k.kind === "VirtualService"));
   });
@@ -92,13 +105,23 @@ describe("migration through the API", () => {
     const second = await applyPlan(client(target), plan.apply, quiet);
     assert.equal(second.unchanged.length, plan.apply.length, JSON.stringify(second.updated));
     const again = target.objects.get("/apis/apps/v1/namespaces/weather/deployments/forecast")!;
-    assert.equal((again.metadata as { resourceVersion: string }).resourceVersion, rv, "no write on the second run");
+    assert.equal(
+      (again.metadata as { resourceVersion: string }).resourceVersion,
+      rv,
+      "no write on the second run",
+    );
   });
 
   it("the fake refuses what the real API refuses: a custom resource before its CRD, an object before its namespace, apply without a manager", async () => {
     const c = client(target);
-    const cr = { apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w", namespace: "default" } };
-    const r1 = await c.serverSideApply("/apis/example.org/v1/namespaces/default/widgets/w", cr, { fieldManager: "t" });
+    const cr = {
+      apiVersion: "example.org/v1",
+      kind: "Widget",
+      metadata: { name: "w", namespace: "default" },
+    };
+    const r1 = await c.serverSideApply("/apis/example.org/v1/namespaces/default/widgets/w", cr, {
+      fieldManager: "t",
+    });
     assert.equal(r1.status, 404);
     const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "nowhere" } };
     const r2 = await c.serverSideApply("/api/v1/namespaces/nowhere/configmaps/c", cm, { fieldManager: "t" });
@@ -115,16 +138,30 @@ describe("migration through the API", () => {
     const mine = plan.apply.find((o) => idOf(o) === "Deployment.apps weather/forecast")!;
     const theirs = structuredClone(mine) as KObj;
     (theirs.spec as { replicas: number }).replicas = 5;
-    const r = await client(target).serverSideApply("/apis/apps/v1/namespaces/weather/deployments/forecast", theirs, { fieldManager: "kubectl" });
+    const r = await client(target).serverSideApply(
+      "/apis/apps/v1/namespaces/weather/deployments/forecast",
+      theirs,
+      { fieldManager: "kubectl" },
+    );
     assert.equal(r.status, 201);
 
     const report = await applyPlan(client(target), plan.apply, quiet);
     assert.equal(report.conflicts.length, 1);
     assert.equal(report.conflicts[0].id, "Deployment.apps weather/forecast");
-    assert.match(report.conflicts[0].message, /^Apply failed with 1 conflict: conflict with "kubectl" using apps\/v1: \.spec\.replicas$/);
-    assert.ok(report.failed.some((f) => /earlier wave/.test(f.message)), "later waves are not applied after a conflict");
+    assert.match(
+      report.conflicts[0].message,
+      /^Apply failed with 1 conflict: conflict with "kubectl" using apps\/v1: \.spec\.replicas$/,
+    );
+    assert.ok(
+      report.failed.some((f) => /earlier wave/.test(f.message)),
+      "later waves are not applied after a conflict",
+    );
     const still = target.objects.get("/apis/apps/v1/namespaces/weather/deployments/forecast")!;
-    assert.equal((still.spec as { replicas: number }).replicas, 5, "nothing changed on the conflicting object");
+    assert.equal(
+      (still.spec as { replicas: number }).replicas,
+      5,
+      "nothing changed on the conflicting object",
+    );
 
     const forced = await applyPlan(client(target), plan.apply, { ...quiet, forceConflicts: true });
     assert.deepEqual(forced.conflicts, []);
@@ -139,17 +176,32 @@ describe("migration through the API", () => {
     const read = await readSource(client(source), { ...scope, namespaces: ["weather"] });
     const plan = planMigration(read.objects, { ...scope, namespaces: ["weather"] });
     target.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "weather" } });
-    target.put({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "forecast-config", namespace: "weather" }, data: { FORECAST_DAYS: "3" } });
+    target.put({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "forecast-config", namespace: "weather" },
+      data: { FORECAST_DAYS: "3" },
+    });
     const before = target.objects.size;
     const plain = await applyPlan(client(target), plan.apply, { ...quiet, dryRun: true });
-    assert.match(plain.conflicts.map((c) => c.message).join("\n"), /conflict with "kubectl-create" using v1: \.data\.FORECAST_DAYS/);
-    assert.ok(plain.created.includes("Deployment.apps weather/forecast"), "a dry run goes on past a conflict");
-    const report = await applyPlan(client(target), plan.apply, { ...quiet, dryRun: true, forceConflicts: true });
+    assert.match(
+      plain.conflicts.map((c) => c.message).join("\n"),
+      /conflict with "kubectl-create" using v1: \.data\.FORECAST_DAYS/,
+    );
+    assert.ok(
+      plain.created.includes("Deployment.apps weather/forecast"),
+      "a dry run goes on past a conflict",
+    );
+    const report = await applyPlan(client(target), plan.apply, {
+      ...quiet,
+      dryRun: true,
+      forceConflicts: true,
+    });
     assert.equal(target.objects.size, before, "nothing stored");
     assert.deepEqual(report.failed, []);
     assert.ok(target.patchQueries.every((q) => q.includes("dryRun=All")));
     assert.match(report.diff, /--- target\/ConfigMap weather\/forecast-config/);
-    assert.match(report.diff, /-  FORECAST_DAYS: "3"\n\+  FORECAST_DAYS: "7"/);
+    assert.match(report.diff, /- {2}FORECAST_DAYS: "3"\n\+ {2}FORECAST_DAYS: "7"/);
     assert.match(report.diff, /\+\+\+ migrated\/Deployment.apps weather\/forecast/);
   });
 });

@@ -9,7 +9,12 @@ import { after, describe, it } from "node:test";
 import { runSynth, ROOT, readJson } from "../../harness/synth";
 
 interface Plan {
-  resources: Array<{ type: string; name: string; parentType: string | null; inputs: Record<string, unknown> }>;
+  resources: Array<{
+    type: string;
+    name: string;
+    parentType: string | null;
+    inputs: Record<string, unknown>;
+  }>;
 }
 
 describe("SlotConfigContainer in the slot stack", () => {
@@ -28,10 +33,21 @@ describe("SlotConfigContainer in the slot stack", () => {
     assert.equal(r.status, 0, r.stderr);
     const plan = readJson<Plan>(join(out, "paasA", "plan.json"));
     const containers = plan.resources.filter((x) => x.type === "openstack:objectstorage/container:Container");
-    assert.deepEqual(containers.map((c) => [c.inputs.name, c.inputs.forceDestroy, c.parentType]), [["jsp-iu-paasa-config", true, "jetstream:cluster:SlotConfigContainer"]]);
-    const objects = plan.resources.filter((x) => x.type === "openstack:objectstorage/containerObject:ContainerObject");
+    assert.deepEqual(
+      containers.map((c) => [c.inputs.name, c.inputs.forceDestroy, c.parentType]),
+      [["jsp-iu-paasa-config", true, "jetstream:cluster:SlotConfigContainer"]],
+    );
+    const objects = plan.resources.filter(
+      (x) => x.type === "openstack:objectstorage/containerObject:ContainerObject",
+    );
     const names = objects.map((o) => String(o.inputs.name)).sort();
-    for (const want of ["kubespray/inventory.yaml", "kubespray/group_vars/all/all.yml", "k8s/mesh.yaml", "k8s/blue-green-web.yaml", "index.json"]) {
+    for (const want of [
+      "kubespray/inventory.yaml",
+      "kubespray/group_vars/all/all.yml",
+      "k8s/mesh.yaml",
+      "k8s/blue-green-web.yaml",
+      "index.json",
+    ]) {
       assert.ok(names.includes(want), `${want} stored`);
     }
     assert.ok(objects.every((o) => o.inputs.containerName === "jsp-iu-paasa-config"));
@@ -43,8 +59,13 @@ describe("SlotConfigContainer in the slot stack", () => {
     }
     // what is stored is exactly what synth wrote as the slot's artifacts
     const inventory = objects.find((o) => o.inputs.name === "kubespray/inventory.yaml")!;
-    assert.equal(inventory.inputs.content, readFileSync(join(out, "paasA", "kubespray", "inventory.yaml"), "utf8"));
-    const index = JSON.parse(String(objects.find((o) => o.inputs.name === "index.json")!.inputs.content)) as Array<{ path: string; sha256: string }>;
+    assert.equal(
+      inventory.inputs.content,
+      readFileSync(join(out, "paasA", "kubespray", "inventory.yaml"), "utf8"),
+    );
+    const index = JSON.parse(
+      String(objects.find((o) => o.inputs.name === "index.json")!.inputs.content),
+    ) as Array<{ path: string; sha256: string }>;
     assert.equal(index.length, objects.length - 1);
     assert.ok(index.every((e) => /^[0-9a-f]{64}$/.test(e.sha256)));
     const outputs = readJson<{ outputs: Record<string, unknown> }>(join(out, "paasA", "outputs.json"));
@@ -53,9 +74,18 @@ describe("SlotConfigContainer in the slot stack", () => {
 
   it("refuses a secret or key material as a file's content", async () => {
     const { checkStorable } = await import("../../../components/cluster/slot-config-container");
-    assert.throws(() => checkStorable("a.yaml", "password: hunter22", true), /^Error: slot config container: a\.yaml is a secret/);
-    assert.throws(() => checkStorable("b.yaml", "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n", false), /b\.yaml carries private key material/);
-    assert.throws(() => checkStorable("c.yaml", "client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRF\n", false), /c\.yaml carries private key material/);
+    assert.throws(
+      () => checkStorable("a.yaml", "password: hunter22", true),
+      /^Error: slot config container: a\.yaml is a secret/,
+    );
+    assert.throws(
+      () => checkStorable("b.yaml", "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n", false),
+      /b\.yaml carries private key material/,
+    );
+    assert.throws(
+      () => checkStorable("c.yaml", "client-key-data: LS0tLS1CRUdJTiBFQyBQUklWQVRF\n", false),
+      /c\.yaml carries private key material/,
+    );
     assert.equal(checkStorable("d.yaml", "all: {}\n", false), "all: {}\n");
   });
 });

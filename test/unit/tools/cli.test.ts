@@ -79,7 +79,17 @@ describe("command lines", () => {
     const runner = await call("ab", ["status", "--runner", "terraform"]);
     assert.equal(runner.code, 2);
     assert.match(runner.err[0], /--runner terraform: must be one of automation, synth/);
-    for (const sub of ["status", "up", "migrate", "smoke", "switch", "rollback", "retire", "upgrade", "unlock"]) {
+    for (const sub of [
+      "status",
+      "up",
+      "migrate",
+      "smoke",
+      "switch",
+      "rollback",
+      "retire",
+      "upgrade",
+      "unlock",
+    ]) {
       const h = await call("ab", [sub, "--help"]);
       assert.equal(h.code, 0, sub);
       assert.match(h.out.join("\n"), new RegExp(`^Usage: ab ${sub} `), sub);

@@ -30,7 +30,14 @@ export interface ApplyReport {
   diff: string;
 }
 
-const SERVER_FIELDS = ["managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink"];
+const SERVER_FIELDS = [
+  "managedFields",
+  "resourceVersion",
+  "uid",
+  "creationTimestamp",
+  "generation",
+  "selfLink",
+];
 
 /** What an object says, without what the server keeps about it (for diffs). */
 function comparable(o: Record<string, unknown> | undefined): string {
@@ -49,7 +56,9 @@ async function waitEstablished(client: KubeClient, name: string, timeoutMs: numb
     if (crd?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`CRD ${name} is not Established after ${Math.round(timeoutMs / 1000)} s; its custom resources were not applied`);
+  throw new Error(
+    `CRD ${name} is not Established after ${Math.round(timeoutMs / 1000)} s; its custom resources were not applied`,
+  );
 }
 
 async function applyOne(
@@ -87,29 +96,52 @@ async function applyOne(
   const a = comparable(before);
   const b = comparable(r.body);
   if (!before) report.created.push(id);
-  else if (a === b && (before.metadata as { resourceVersion?: string }).resourceVersion === (r.body.metadata as { resourceVersion?: string }).resourceVersion) {
+  else if (
+    a === b &&
+    (before.metadata as { resourceVersion?: string }).resourceVersion ===
+      (r.body.metadata as { resourceVersion?: string }).resourceVersion
+  ) {
     report.unchanged.push(id);
   } else report.updated.push(id);
-  if (opts.dryRun && a !== b) report.diff += createTwoFilesPatch(`target/${id}`, `migrated/${id}`, a, b, undefined, undefined, { context: 3 });
+  if (opts.dryRun && a !== b)
+    report.diff += createTwoFilesPatch(`target/${id}`, `migrated/${id}`, a, b, undefined, undefined, {
+      context: 3,
+    });
 }
 
 /** Applies (or dry-runs) objects wave by wave; never throws for one object, reports it instead. */
-export async function applyPlan(client: KubeClient, objects: readonly KObj[], opts: ApplyPlanOptions): Promise<ApplyReport> {
-  const report: ApplyReport = { created: [], updated: [], unchanged: [], conflicts: [], failed: [], diff: "" };
+export async function applyPlan(
+  client: KubeClient,
+  objects: readonly KObj[],
+  opts: ApplyPlanOptions,
+): Promise<ApplyReport> {
+  const report: ApplyReport = {
+    created: [],
+    updated: [],
+    unchanged: [],
+    conflicts: [],
+    failed: [],
+    diff: "",
+  };
   let kinds = await discoverKinds(client);
   let done = 0;
   const crdKinds = new Set(
     objects
       .filter((o) => o.kind === "CustomResourceDefinition")
       .flatMap((o) => {
-        const spec = o.spec as { group?: string; names?: { kind?: string }; versions?: Array<{ name: string }> };
+        const spec = o.spec as {
+          group?: string;
+          names?: { kind?: string };
+          versions?: Array<{ name: string }>;
+        };
         return (spec.versions ?? []).map((v) => `${spec.group}/${v.name}/${spec.names?.kind}`);
       }),
   );
   for (const wave of applyWaves(objects)) {
     if (!opts.dryRun && (report.failed.length > 0 || report.conflicts.length > 0)) {
       opts.log(`  stop before ${wave.name}: an earlier wave had conflicts or failures`);
-      for (const o of wave.objects) report.failed.push({ id: idOf(o), message: "not applied: an earlier wave failed" });
+      for (const o of wave.objects)
+        report.failed.push({ id: idOf(o), message: "not applied: an earlier wave failed" });
       continue;
     }
     opts.log(`  ${wave.name}: ${wave.objects.length} object(s)`);

@@ -22,7 +22,9 @@ export function objectFile(o: KObj): string {
 export function prepareOutDir(out: string): void {
   if (existsSync(out) && readdirSync(out).length > 0) {
     if (!existsSync(join(out, "skipped.json"))) {
-      throw new Refusal(`--out ${out}: not empty and not an earlier migrate output (no skipped.json); choose a new folder`);
+      throw new Refusal(
+        `--out ${out}: not empty and not an earlier migrate output (no skipped.json); choose a new folder`,
+      );
     }
     rmSync(out, { recursive: true, force: true });
   }

@@ -71,12 +71,16 @@ export function flattenDocuments(docs: readonly unknown[]): KObj[] {
       // typed lists (PodList) leave apiVersion/kind off their items
       const kind = d.kind === "List" ? undefined : d.kind.slice(0, -4);
       for (const item of d.items) {
-        const withKind = isObj(item) && kind && !item.kind ? { apiVersion: d.apiVersion, kind, ...item } : item;
+        const withKind =
+          isObj(item) && kind && !item.kind ? { apiVersion: d.apiVersion, kind, ...item } : item;
         out.push(...flattenDocuments([withKind]));
       }
       continue;
     }
-    if (!isKObj(d)) throw new Error(`not a Kubernetes object (needs apiVersion, kind, metadata.name): ${JSON.stringify(d).slice(0, 80)}`);
+    if (!isKObj(d))
+      throw new Error(
+        `not a Kubernetes object (needs apiVersion, kind, metadata.name): ${JSON.stringify(d).slice(0, 80)}`,
+      );
     out.push(d);
   }
   return out;

@@ -8,9 +8,17 @@ import { groupKind, groupOf, KObj } from "./objects";
 const RANKS: Array<[number, string, string[]]> = [
   [0, "CRDs", ["CustomResourceDefinition.apiextensions.k8s.io"]],
   [1, "namespaces", ["Namespace"]],
-  [2, "cluster configuration", ["PriorityClass.scheduling.k8s.io", "StorageClass.storage.k8s.io", "IngressClass.networking.k8s.io"]],
+  [
+    2,
+    "cluster configuration",
+    ["PriorityClass.scheduling.k8s.io", "StorageClass.storage.k8s.io", "IngressClass.networking.k8s.io"],
+  ],
   [3, "RBAC roles", ["ClusterRole.rbac.authorization.k8s.io", "Role.rbac.authorization.k8s.io"]],
-  [4, "RBAC bindings", ["ClusterRoleBinding.rbac.authorization.k8s.io", "RoleBinding.rbac.authorization.k8s.io"]],
+  [
+    4,
+    "RBAC bindings",
+    ["ClusterRoleBinding.rbac.authorization.k8s.io", "RoleBinding.rbac.authorization.k8s.io"],
+  ],
   [5, "service accounts", ["ServiceAccount"]],
   [6, "quotas and limits", ["ResourceQuota", "LimitRange"]],
   [7, "config maps and secrets", ["ConfigMap", "Secret"]],
@@ -51,7 +59,9 @@ export const RANK_NAMES: Record<number, string> = {
   13: "other custom resources",
 };
 
-const BY_KIND = new Map<string, number>(RANKS.flatMap(([r, , kinds]) => kinds.map((k): [string, number] => [k, r])));
+const BY_KIND = new Map<string, number>(
+  RANKS.flatMap(([r, , kinds]) => kinds.map((k): [string, number] => [k, r])),
+);
 
 const BUILT_IN_GROUP = /(^$|^[a-z]+$|\.k8s\.io$)/;
 
@@ -68,7 +78,9 @@ const key = (o: KObj) => `${o.metadata.namespace ?? ""}\u0000${groupKind(o)}\u00
 
 /** A new array in apply order. */
 export function sortForApply(objects: readonly KObj[]): KObj[] {
-  return [...objects].sort((a, b) => rankOf(a) - rankOf(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return [...objects].sort(
+    (a, b) => rankOf(a) - rankOf(b) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+  );
 }
 
 /** Objects grouped by rank, in apply order: a rank is applied only after the one before it. */

@@ -78,7 +78,9 @@ function statefulWarning(o: KObj, claims: string[]): string {
 
 function helmWarning(o: KObj): string | undefined {
   const release = o.metadata.annotations?.["meta.helm.sh/release-name"];
-  return release ? `${idOf(o)} belongs to Helm release ${release}: copied, but Helm on the target will not know it; reinstall the release there with helm instead` : undefined;
+  return release
+    ? `${idOf(o)} belongs to Helm release ${release}: copied, but Helm on the target will not know it; reinstall the release there with helm instead`
+    : undefined;
 }
 
 export function planMigration(input: readonly KObj[], scope: MigrateScope): MigrationPlan {
@@ -95,7 +97,12 @@ export function planMigration(input: readonly KObj[], scope: MigrateScope): Migr
     }
     const claims = claimsOf(o);
     if (claims.length > 0) {
-      skipped.push(skip(o, `bound to PersistentVolumeClaim ${claims.join(", ")}: stateful data is not migrated (docs/ab-upgrade.md#stateful-data)`));
+      skipped.push(
+        skip(
+          o,
+          `bound to PersistentVolumeClaim ${claims.join(", ")}: stateful data is not migrated (docs/ab-upgrade.md#stateful-data)`,
+        ),
+      );
       warnings.push(statefulWarning(o, claims));
       continue;
     }

@@ -38,7 +38,8 @@ export const NEVER_MIGRATED: Record<string, string> = {
   "Backup.velero.io": "Velero syncs backups from object storage itself",
   "Restore.velero.io": "Velero restores are cluster-specific",
   "BackupRepository.velero.io": "managed by Velero",
-  PersistentVolumeClaim: "volume claim: the migration does not move volume data (docs/ab-upgrade.md#stateful-data)",
+  PersistentVolumeClaim:
+    "volume claim: the migration does not move volume data (docs/ab-upgrade.md#stateful-data)",
   PersistentVolume: "volume: the migration does not move volume data (docs/ab-upgrade.md#stateful-data)",
 };
 
@@ -47,7 +48,8 @@ const MIRROR_POD = "kubernetes.io/config.mirror";
 
 /** ConfigMaps the target cluster publishes into every namespace itself. */
 const PUBLISHED_CONFIGMAPS: Record<string, string> = {
-  "kube-root-ca.crt": "published into every namespace by the target's kube-controller-manager (root CA publisher)",
+  "kube-root-ca.crt":
+    "published into every namespace by the target's kube-controller-manager (root CA publisher)",
   "istio-ca-root-cert": "published into every namespace by the target's istiod",
 };
 
@@ -73,7 +75,12 @@ export function indexInput(objects: readonly KObj[]): InputIndex {
   const selectorServices = new Set<string>();
   for (const o of objects) {
     const spec = o.spec as { selector?: unknown } | undefined;
-    if (o.kind === "Service" && groupOf(o) === "" && isObj(spec?.selector) && Object.keys(spec.selector).length > 0) {
+    if (
+      o.kind === "Service" &&
+      groupOf(o) === "" &&
+      isObj(spec?.selector) &&
+      Object.keys(spec.selector).length > 0
+    ) {
       selectorServices.add(`${o.metadata.namespace}/${o.metadata.name}`);
     }
   }
@@ -83,7 +90,8 @@ export function indexInput(objects: readonly KObj[]): InputIndex {
 const neverMigrated: Rule = (o) => {
   const why = NEVER_MIGRATED[groupKind(o)];
   if (why) return why;
-  if (groupOf(o) === "extensions") return "deprecated API group extensions: export it with its current API version";
+  if (groupOf(o) === "extensions")
+    return "deprecated API group extensions: export it with its current API version";
   return undefined;
 };
 
@@ -103,7 +111,8 @@ const platformNamespace: Rule = (o, _all, scope) => {
 };
 
 const targetManaged: Rule = (o, _all, scope) => {
-  if (scope.targetOwned.has(idOf(o))) return "declared by the target slot's own stack (Pulumi creates it there)";
+  if (scope.targetOwned.has(idOf(o)))
+    return "declared by the target slot's own stack (Pulumi creates it there)";
   const labels = o.metadata.labels ?? {};
   if (labels["app.kubernetes.io/managed-by"]?.toLowerCase() === "pulumi") {
     return "managed by Pulumi (app.kubernetes.io/managed-by: pulumi): the target slot's stack creates its own";
@@ -123,7 +132,12 @@ function saTokenAutoCreated(o: KObj): boolean {
 const clusterMade: Rule = (o, all) => {
   const core = groupOf(o) === "";
   const name = o.metadata.name ?? "";
-  if (core && o.kind === "Secret" && o.type === "kubernetes.io/service-account-token" && saTokenAutoCreated(o)) {
+  if (
+    core &&
+    o.kind === "Secret" &&
+    o.type === "kubernetes.io/service-account-token" &&
+    saTokenAutoCreated(o)
+  ) {
     return "service-account token made by the source's token controller; the target issues its own";
   }
   if (core && o.kind === "ConfigMap" && PUBLISHED_CONFIGMAPS[name]) return PUBLISHED_CONFIGMAPS[name];
@@ -173,7 +187,8 @@ const clusterScope: Rule = (o, _all, scope) => {
   if (!scope.clusterKinds.includes(o.kind) && !scope.clusterKinds.includes(gk)) {
     return `cluster-scoped ${gk} not chosen (--cluster-kind)`;
   }
-  if (SYSTEM_NAME.test(o.metadata.name ?? "")) return "made by Kubernetes or the cluster installer (system name)";
+  if (SYSTEM_NAME.test(o.metadata.name ?? ""))
+    return "made by Kubernetes or the cluster installer (system name)";
   if (gk === "CustomResourceDefinition.apiextensions.k8s.io") {
     const group = (o.spec as { group?: string } | undefined)?.group ?? "";
     const platform = scope.platformCrdGroups.find((g) => group === g || group.endsWith(`.${g}`));
@@ -184,7 +199,8 @@ const clusterScope: Rule = (o, _all, scope) => {
 
 const notChosen: Rule = (o, _all, scope) => {
   const ns = o.kind === "Namespace" && groupOf(o) === "" ? o.metadata.name : o.metadata.namespace;
-  if (scope.namespaces && ns && !scope.namespaces.includes(ns)) return `namespace ${ns} not chosen (--namespace)`;
+  if (scope.namespaces && ns && !scope.namespaces.includes(ns))
+    return `namespace ${ns} not chosen (--namespace)`;
   return undefined;
 };
 
@@ -206,7 +222,16 @@ export const PLATFORM_CRD_GROUPS = [
 ] as const;
 
 /** In order: the first rule that answers gives the reason. */
-const RULES: Rule[] = [neverMigrated, owned, finished, clusterMade, platformNamespace, notChosen, targetManaged, clusterScope];
+const RULES: Rule[] = [
+  neverMigrated,
+  owned,
+  finished,
+  clusterMade,
+  platformNamespace,
+  notChosen,
+  targetManaged,
+  clusterScope,
+];
 
 /** Why `o` is not migrated, or undefined when it is. The selector is applied by the planner. */
 export function dropReason(o: KObj, all: InputIndex, scope: MigrateScope): string | undefined {
@@ -228,7 +253,8 @@ export function claimsOf(o: KObj): string[] {
   const fromPodSpec = (ps: unknown) => {
     const vols = isObj(ps) && Array.isArray(ps.volumes) ? ps.volumes : [];
     for (const v of vols) {
-      const claim = isObj(v) && isObj(v.persistentVolumeClaim) ? v.persistentVolumeClaim.claimName : undefined;
+      const claim =
+        isObj(v) && isObj(v.persistentVolumeClaim) ? v.persistentVolumeClaim.claimName : undefined;
       if (typeof claim === "string") claims.push(claim);
       if (isObj(v) && isObj(v.ephemeral)) claims.push(`${String(v.name)} (ephemeral)`);
     }
@@ -236,9 +262,11 @@ export function claimsOf(o: KObj): string[] {
   if (groupOf(o) === "" && o.kind === "Pod") fromPodSpec(spec);
   const template = isObj(spec.template) ? spec.template : undefined;
   fromPodSpec(template?.spec);
-  const jobTemplate = isObj(spec.jobTemplate) && isObj(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
+  const jobTemplate =
+    isObj(spec.jobTemplate) && isObj(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
   fromPodSpec(isObj(jobTemplate?.template) ? jobTemplate.template.spec : undefined);
   const vcts = Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [];
-  for (const t of vcts) if (isObj(t) && isObj(t.metadata)) claims.push(`${String(t.metadata.name)} (volumeClaimTemplate)`);
+  for (const t of vcts)
+    if (isObj(t) && isObj(t.metadata)) claims.push(`${String(t.metadata.name)} (volumeClaimTemplate)`);
   return claims;
 }

@@ -3,8 +3,7 @@
 import { UsageError } from "../../lib/cli";
 
 export type Requirement =
-  | { key: string; op: "exists" | "absent" }
-  | { key: string; op: "in" | "notin"; values: string[] };
+  { key: string; op: "exists" | "absent" } | { key: string; op: "in" | "notin"; values: string[] };
 
 export type Selector = Requirement[];
 
@@ -33,7 +32,8 @@ function checkKey(key: string, term: string): string {
 }
 
 function checkValues(values: string[], term: string): string[] {
-  for (const v of values) if (!VALUE.test(v)) throw new UsageError(`--selector ${term}: "${v}" is not a label value`);
+  for (const v of values)
+    if (!VALUE.test(v)) throw new UsageError(`--selector ${term}: "${v}" is not a label value`);
   return values;
 }
 

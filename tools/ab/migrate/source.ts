@@ -13,7 +13,8 @@ export interface ApiKind {
   namespaced: boolean;
 }
 
-export const apiVersionOf = (k: Pick<ApiKind, "group" | "version">) => (k.group ? `${k.group}/${k.version}` : k.version);
+export const apiVersionOf = (k: Pick<ApiKind, "group" | "version">) =>
+  k.group ? `${k.group}/${k.version}` : k.version;
 export const gkOf = (k: Pick<ApiKind, "group" | "kind">) => (k.group ? `${k.kind}.${k.group}` : k.kind);
 
 interface ResourceList {
@@ -36,8 +37,12 @@ function kindsOf(list: ResourceList, group: string, version: string): ApiKind[] 
 export async function discoverKinds(client: KubeClient): Promise<ApiKind[]> {
   const core = await must<{ versions?: string[] }>(client, "/api");
   const kinds: ApiKind[] = [];
-  for (const v of core.versions ?? []) kinds.push(...kindsOf(await must<ResourceList>(client, `/api/${v}`), "", v));
-  const groups = await must<{ groups?: Array<{ name: string; preferredVersion?: { version: string } }> }>(client, "/apis");
+  for (const v of core.versions ?? [])
+    kinds.push(...kindsOf(await must<ResourceList>(client, `/api/${v}`), "", v));
+  const groups = await must<{ groups?: Array<{ name: string; preferredVersion?: { version: string } }> }>(
+    client,
+    "/apis",
+  );
   const lists = await Promise.all(
     (groups.groups ?? []).map(async (g) => {
       const v = g.preferredVersion?.version;
@@ -50,7 +55,9 @@ export async function discoverKinds(client: KubeClient): Promise<ApiKind[]> {
 
 export function collection(k: ApiKind, namespace?: string): string {
   const base = k.group ? `/apis/${k.group}/${k.version}` : `/api/${k.version}`;
-  return k.namespaced && namespace ? `${base}/namespaces/${namespace}/${k.resource}` : `${base}/${k.resource}`;
+  return k.namespaced && namespace
+    ? `${base}/namespaces/${namespace}/${k.resource}`
+    : `${base}/${k.resource}`;
 }
 
 /** The object's path on a server whose kinds are `kinds`; undefined when it serves no such kind. */
@@ -62,11 +69,17 @@ export function objectPath(kinds: readonly ApiKind[], o: KObj): string | undefin
 async function listItems(client: KubeClient, k: ApiKind, namespace?: string): Promise<KObj[]> {
   const body = await must<{ items?: unknown[] }>(client, collection(k, namespace));
   // list items carry no apiVersion/kind of their own: the list's kind says what they are
-  return (body.items ?? []).filter(isObj).map((i) => ({ ...i, apiVersion: apiVersionOf(k), kind: k.kind }) as KObj);
+  return (body.items ?? [])
+    .filter(isObj)
+    .map((i) => ({ ...i, apiVersion: apiVersionOf(k), kind: k.kind }) as KObj);
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -92,16 +105,27 @@ export interface SourceRead {
  * not a platform namespace) with every namespaced kind in them, and the chosen cluster-scoped
  * kinds. Kinds that are never migrated (events, leases, ...) are not read at all.
  */
-export async function readSource(client: KubeClient, scope: MigrateScope, concurrency = 8): Promise<SourceRead> {
+export async function readSource(
+  client: KubeClient,
+  scope: MigrateScope,
+  concurrency = 8,
+): Promise<SourceRead> {
   const kinds = await discoverKinds(client);
   const nsKind = kinds.find((k) => k.group === "" && k.kind === "Namespace");
   if (!nsKind) throw new Error("the source serves no namespaces (not a Kubernetes API server?)");
   const allNamespaces = await listItems(client, nsKind);
-  const chosen = scope.namespaces ?? allNamespaces.map((n) => n.metadata.name!).filter((n) => !scope.platformNamespaces.includes(n));
+  const chosen =
+    scope.namespaces ??
+    allNamespaces.map((n) => n.metadata.name!).filter((n) => !scope.platformNamespaces.includes(n));
   const notRead = kinds.filter((k) => NEVER_MIGRATED[gkOf(k)] !== undefined).map(gkOf);
   const readable = kinds.filter((k) => NEVER_MIGRATED[gkOf(k)] === undefined);
   const namespaced = readable.filter((k) => k.namespaced);
-  const cluster = readable.filter((k) => !k.namespaced && k.kind !== "Namespace" && (scope.clusterKinds.includes(k.kind) || scope.clusterKinds.includes(gkOf(k))));
+  const cluster = readable.filter(
+    (k) =>
+      !k.namespaced &&
+      k.kind !== "Namespace" &&
+      (scope.clusterKinds.includes(k.kind) || scope.clusterKinds.includes(gkOf(k))),
+  );
   // one list per kind across namespaces unless namespaces were named (then one per namespace)
   const jobs: Array<[ApiKind, string | undefined]> = scope.namespaces
     ? namespaced.flatMap((k) => chosen.map((ns): [ApiKind, string] => [k, ns]))

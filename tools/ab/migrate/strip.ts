@@ -74,7 +74,9 @@ function stripTemplateMeta(template: unknown): void {
 function isInjectedVolume(name: unknown, sa: string): boolean {
   return (
     typeof name === "string" &&
-    (name.startsWith(`${sa}-token-`) || name.startsWith("default-token-") || name.startsWith("kube-api-access-"))
+    (name.startsWith(`${sa}-token-`) ||
+      name.startsWith("default-token-") ||
+      name.startsWith("kube-api-access-"))
   );
 }
 
@@ -105,7 +107,9 @@ function explicitNodePorts(original: KObj): { named: Set<string>; numbers: Set<n
   const lastApplied = original.metadata.annotations?.["kubectl.kubernetes.io/last-applied-configuration"];
   if (lastApplied) {
     try {
-      const applied = JSON.parse(lastApplied) as { spec?: { ports?: Array<{ name?: string; nodePort?: number }> } };
+      const applied = JSON.parse(lastApplied) as {
+        spec?: { ports?: Array<{ name?: string; nodePort?: number }> };
+      };
       for (const p of applied.spec?.ports ?? []) {
         if (typeof p.nodePort === "number" && p.nodePort > 0) {
           if (p.name) named.add(p.name);
@@ -119,7 +123,10 @@ function explicitNodePorts(original: KObj): { named: Set<string>; numbers: Set<n
   }
   const managed = Array.isArray(original.metadata.managedFields) ? original.metadata.managedFields : [];
   for (const entry of managed) {
-    const ports = isObj(entry) && isObj(entry.fieldsV1) && isObj(entry.fieldsV1["f:spec"]) ? entry.fieldsV1["f:spec"]["f:ports"] : undefined;
+    const ports =
+      isObj(entry) && isObj(entry.fieldsV1) && isObj(entry.fieldsV1["f:spec"])
+        ? entry.fieldsV1["f:spec"]["f:ports"]
+        : undefined;
     if (!isObj(ports)) continue;
     for (const [key, fields] of Object.entries(ports)) {
       if (isObj(fields) && "f:nodePort" in fields) named.add(key);
@@ -157,7 +164,8 @@ function stripService(o: KObj, original: KObj): void {
 function stripJob(o: KObj, spec: Json): void {
   dropKeys(o.metadata.labels, CONTROLLER_UID_LABELS);
   // Velero JobAction: the controller-uid selector and labels name the source's Job
-  const sel = isObj(spec.selector) && isObj(spec.selector.matchLabels) ? spec.selector.matchLabels : undefined;
+  const sel =
+    isObj(spec.selector) && isObj(spec.selector.matchLabels) ? spec.selector.matchLabels : undefined;
   dropKeys(sel, CONTROLLER_UID_LABELS);
   if (sel && Object.keys(sel).length === 0) {
     delete spec.selector;
@@ -171,7 +179,9 @@ function stripServiceAccount(o: KObj): void {
   // Velero ServiceAccountAction: the token secret of the source is not copied
   const name = o.metadata.name ?? "";
   if (!Array.isArray(o.secrets)) return;
-  o.secrets = o.secrets.filter((s) => !(isObj(s) && typeof s.name === "string" && s.name.startsWith(`${name}-token-`)));
+  o.secrets = o.secrets.filter(
+    (s) => !(isObj(s) && typeof s.name === "string" && s.name.startsWith(`${name}-token-`)),
+  );
   if ((o.secrets as unknown[]).length === 0) delete o.secrets;
 }
 
@@ -203,7 +213,12 @@ function stripCrd(o: KObj): void {
 function stripNamespace(o: KObj): void {
   const spec = o.spec as { finalizers?: unknown } | undefined;
   // the API adds the "kubernetes" finalizer to every namespace itself
-  if (spec && Array.isArray(spec.finalizers) && spec.finalizers.length === 1 && spec.finalizers[0] === "kubernetes") {
+  if (
+    spec &&
+    Array.isArray(spec.finalizers) &&
+    spec.finalizers.length === 1 &&
+    spec.finalizers[0] === "kubernetes"
+  ) {
     delete o.spec;
   }
 }
