@@ -24,6 +24,14 @@ declare -A PACKAGE=(
   [curl]=curl
   [groovy]=groovy
   [nginx]=nginx-light
+  # delivery (docs/delivery.md): rootless image builds, a real registry, the load tool, kubectl
+  [buildah]=buildah
+  [docker-registry]=docker-registry
+  [hey]=hey
+  [git]=git
+  [openssl]=openssl
+  # the machine image ships kubectl 1.32; Debian's kubernetes-client is the fallback
+  [kubectl]=kubernetes-client
 )
 
 # PostgreSQL's server binaries live outside PATH on Debian.

@@ -7,7 +7,7 @@ export type {
   KubesprayNodePoolArgs,
   KubesprayWorkerPoolArgs,
 } from "./kubespray-cluster";
-export { KUBESPRAY, SUPPORTED_KUBERNETES_VERSIONS, NODE_MINIMUMS } from "./pins";
+export { KUBESPRAY, SUPPORTED_KUBERNETES_VERSIONS, NODE_MINIMUMS } from "../../src/kubespray";
 export { renderNodeCloudInit, NODE_KERNEL_MODULES, NODE_SYSCTLS } from "./render/node-cloud-init";
 export type { NodeCloudInitInput, NodeRole } from "./render/node-cloud-init";
 export { renderInventory } from "./render/inventory";

@@ -7,6 +7,7 @@ import { registeredArtifacts } from "../../src/artifacts";
 import { createCluster } from "./cluster";
 import { deployApps } from "./apps";
 import { deployPlatform } from "./platform";
+import { chaos, deployIdentity, keycloak } from "./delivery";
 
 const { config } = loadStackConfig("cluster");
 
@@ -39,6 +40,16 @@ export const {
 const apps = deployApps(config, cluster.provider, [mesh]);
 export const blueGreenActive = Object.fromEntries(Object.entries(apps).map(([n, a]) => [n, a.activeColour]));
 
+// Delivery (components/delivery, components/sso, docs/delivery.md): the deploy identity Jenkins
+// holds instead of admin.conf, Keycloak when it is the SSO issuer, kube-monkey when opted in.
+const deploy = deployIdentity(config, cluster, cluster.provider, [mesh]);
+export const deployKubeconfig = deploy.kubeconfig;
+export const deployNamespaces = deploy.namespaces;
+const kc = keycloak(config, cluster.provider, [mesh]);
+export const keycloakIssuerUrl = kc?.issuerUrl;
+export const keycloakBootstrapAdminPassword = kc?.bootstrapAdminPassword;
+export const chaosNamespaces =
+  chaos(config, cluster.provider, [mesh, ...Object.values(apps)])?.namespaces ?? [];
 // The slot's own object-storage container (seed 002's per-cluster bucket): every rendered,
 // non-secret file of the slot (inventory, group_vars, runner script, manifests, node
 // cloud-init), for audit and rebuild. Created and destroyed with this stack (docs/ab-upgrade.md).

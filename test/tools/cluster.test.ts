@@ -218,7 +218,8 @@ describe("synth of paasA and the real tools on its files", () => {
     ]) {
       assert.ok(k in out.outputs, k);
     }
-    assert.deepEqual(out.secretOutputNames, ["grafanaAdminPassword", "kubeconfig"]);
+    // deployKubeconfig: the deploy identity Jenkins holds (docs/delivery.md section 7)
+    assert.deepEqual(out.secretOutputNames, ["deployKubeconfig", "grafanaAdminPassword", "kubeconfig"]);
     assert.equal(out.outputs.kubeconfig, "[secret]");
     assert.deepEqual(out.outputs.ingressNodePorts, { http: 30080, https: 30443, status: 30021 });
     assert.equal((out.outputs.ingressNodes as string[]).length, 3);
@@ -249,7 +250,7 @@ describe("synth of paasA and the real tools on its files", () => {
       run.stderr,
       /^config error: jetstream-paas-cluster:cluster\.controlPlane\.count = 4: must be odd \(etcd keeps quorum/m,
     );
-    assert.match(run.stderr, /synth paasA: refused, nothing planned/);
+    assert.match(run.stderr, /synth: paasA: refused, nothing planned/);
     assert.ok(!existsSync(join(run.outDir, "plan.json")));
   });
 

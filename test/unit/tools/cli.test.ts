@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   edge: async () => (await import("../../../tools/edge")).main,
   app: async () => (await import("../../../tools/app")).main,
   ab: async () => (await import("../../../tools/ab")).main,
+  policy: async () => (await import("../../../tools/policy")).main,
+  "plan-diff": async () => (await import("../../../tools/plan-diff")).main,
 };
 
 async function call(name: string, argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
