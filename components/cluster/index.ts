@@ -1,4 +1,6 @@
 export { KubesprayCluster } from "./kubespray-cluster";
+export { SlotConfigContainer } from "./slot-config-container";
+export type { SlotConfigContainerArgs, SlotConfigFile } from "./slot-config-container";
 export type {
   KubesprayClusterArgs,
   KubesprayClusterNetworkArgs,

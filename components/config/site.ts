@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseCidr, parseIp } from "../../src/cidr";
 import { SLOTS } from "./cluster";
+import { abSchema } from "./ab";
 import { jenkinsSchema } from "./jenkins";
 import { checkSso, siteSsoSchema, SITE_SSO_SECRET_KEYS } from "./sso";
 import { EDGE_DEFAULT_HEALTH, EDGE_DEFAULT_PORTS } from "../edge/render/edge-input";
@@ -306,6 +307,8 @@ export const siteSchema = z
     state: stateSchema,
     /** Jenkins as code (components/jenkins): enabled at IU by default */
     jenkins: jenkinsSchema.default(jenkinsSchema.parse({})),
+    /** the A/B upgrade tool (`npm run ab`): soak time, smoke checks, migration scope */
+    ab: abSchema.default(abSchema.parse({})),
     /** single sign-on for Jenkins (components/sso, docs/delivery.md); absent: local admin only */
     sso: siteSsoSchema.optional(),
     /** the Jenkins OIDC client secret (secret); required with sso */

@@ -2,6 +2,8 @@
 // slot on the network of its site stack, then Istio, observability, Flagger and the apps on
 // it through the cluster's own provider. Config is parsed first: a bad config declares nothing.
 import { loadStackConfig } from "../../components/config";
+import { SlotConfigContainer } from "../../components/cluster";
+import { registeredArtifacts } from "../../src/artifacts";
 import { createCluster } from "./cluster";
 import { deployApps } from "./apps";
 import { deployPlatform } from "./platform";
@@ -17,6 +19,7 @@ export const clusterName = cluster.clusterName;
 export const kubeconfig = cluster.kubeconfig;
 export const apiAddress = cluster.apiAddress;
 export const ingressNodes = cluster.ingressNodes;
+export const kubernetesVersion = config.cluster.kubernetesVersion;
 export const siteNetworkId = siteRef.getOutput("networkId");
 export const siteSubnetId = siteRef.getOutput("subnetId");
 
@@ -47,3 +50,14 @@ export const keycloakIssuerUrl = kc?.issuerUrl;
 export const keycloakBootstrapAdminPassword = kc?.bootstrapAdminPassword;
 export const chaosNamespaces =
   chaos(config, cluster.provider, [mesh, ...Object.values(apps)])?.namespaces ?? [];
+// The slot's own object-storage container (seed 002's per-cluster bucket): every rendered,
+// non-secret file of the slot (inventory, group_vars, runner script, manifests, node
+// cloud-init), for audit and rebuild. Created and destroyed with this stack (docs/ab-upgrade.md).
+const configStore = new SlotConfigContainer(`${config.slot.toLowerCase()}-config`, {
+  site: config.site,
+  slot: config.slot,
+  files: registeredArtifacts()
+    .filter((a) => /^(kubespray|k8s|cloud-init)\//.test(a.path))
+    .map((a) => ({ path: a.path, content: a.content })),
+});
+export const configContainer = configStore.containerName;
