@@ -4,14 +4,11 @@
 // loopback port over TLS (SNI and certificate for that host, from a throw-away CA), so the
 // rendered URLs are used byte for byte and nothing leaves the machine. Requests for any other
 // host are refused.
-import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import Provider, { type Configuration } from "oidc-provider";
+import { selfSignedCertificate } from "./tls";
 
 export interface ProviderClient {
   clientId: string;
@@ -81,41 +78,6 @@ function routes(shape: IssuerShape): { mount: string; routes: Record<string, str
       jwks: rel(shape.jwks),
     },
   };
-}
-
-function certificate(host: string): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), "jsp-oidc-"));
-  try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        `/CN=${host}`,
-        "-addext",
-        `subjectAltName=DNS:${host}`,
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "pipe" },
-    );
-    return {
-      key: readFileSync(join(dir, "key.pem"), "utf8"),
-      cert: readFileSync(join(dir, "cert.pem"), "utf8"),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 function configuration(
@@ -198,7 +160,7 @@ export async function startIssuer(
   const { mount } = routes(shape);
   const provider = new Provider(shape.issuer, configuration(shape, clients, users));
   const callback = provider.callback();
-  const { key, cert } = certificate(host);
+  const { key, cert } = selfSignedCertificate(host, `DNS:${new URL(shape.issuer).hostname}`);
   const server = https.createServer({ key, cert }, (req, res) => {
     const url = req.url ?? "/";
     if (mount !== "" && !(url === mount || url.startsWith(`${mount}/`) || url.startsWith(`${mount}?`))) {

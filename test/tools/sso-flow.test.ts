@@ -32,7 +32,7 @@ import {
   kialiRedirectUri,
   settingsFor,
 } from "../../components/sso";
-import { ssoSettings } from "../../stacks/paas/delivery";
+import { keycloakInput, ssoSettings } from "../../stacks/paas/delivery";
 import { clusterValues, raw, siteValues } from "../harness/configs";
 import {
   authorize,
@@ -592,25 +592,7 @@ describe("SSO login flow, issuer keycloak (the platform's realm import)", () => 
       "jetstream-paas-cluster:ssoJenkinsClientSecret": SECRETS.jenkins,
       "jetstream-paas-cluster:keycloakDbPassword": "db-password",
     });
-    const c = cluster.sso!;
-    const settings = ssoSettings(cluster)!;
-    realm = keycloakRealm(
-      {
-        hostname: c.keycloak!.hostname,
-        realm: c.keycloak!.realm,
-        replicas: 1,
-        database: c.keycloak!.database,
-        groupsClaim: settings.groupsClaim,
-        adminGroups: c.adminGroups,
-        viewerGroups: c.viewerGroups,
-        clients: {
-          grafana: { clientId: c.grafana.clientId, url: c.grafana.url },
-          kiali: { clientId: c.kiali.clientId, url: c.kiali.url },
-          jenkins: { clientId: c.jenkins.clientId, url: c.jenkins.url! },
-        },
-      },
-      SECRETS,
-    );
+    realm = keycloakRealm(keycloakInput(cluster)!, SECRETS);
     // the realm as Keycloak would serve it: its clients, PKCE policy and group mapper's claim
     const clients = (realm.clients as Json[]).map((cl) => ({
       clientId: String(cl.clientId),
