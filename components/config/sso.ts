@@ -83,6 +83,21 @@ export const keycloakSchema = z.strictObject({
     .prefault({}),
 });
 
+const httpsUrl = z
+  .string({ error: "must be a string" })
+  .regex(/^https:\/\/[a-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._~/-]*)?$/, { error: "must be an https:// URL" });
+
+/**
+ * The endpoints of an issuer that is neither CILogon nor Keycloak (Grafana's generic OAuth does
+ * no discovery): copy them from `<issuer>/.well-known/openid-configuration`.
+ */
+export const endpointsSchema = z.strictObject({
+  authorization: httpsUrl,
+  token: httpsUrl,
+  userinfo: httpsUrl,
+  jwks: httpsUrl,
+});
+
 /** Fields both projects read. */
 export const ssoBaseShape = {
   /** cilogon, keycloak, or the https:// issuer URL of another OpenID provider */
@@ -100,6 +115,8 @@ export const ssoBaseShape = {
   adminGroups: z.array(group).min(1, { error: "must list at least one group (who administers)" }),
   /** members of any of these groups may look (read-only); everyone else is refused */
   viewerGroups: z.array(group).default([]),
+  /** required when issuer is an https URL (another OpenID provider); refused otherwise */
+  endpoints: endpointsSchema.optional(),
 };
 
 export const siteSsoSchema = z.strictObject({
@@ -170,7 +187,12 @@ export const SITE_SSO_SECRET_KEYS = ["ssoJenkinsClientSecret"] as const;
 
 /** Refusals shared by both projects (keycloak needs its host; a viewer group is not an admin group). */
 export function checkSso(
-  sso: { issuer: string; adminGroups: readonly string[]; viewerGroups: readonly string[] },
+  sso: {
+    issuer: string;
+    adminGroups: readonly string[];
+    viewerGroups: readonly string[];
+    endpoints?: unknown;
+  },
   ctx: z.RefinementCtx,
   keycloakPresent: boolean,
   keycloakKey: string,
@@ -181,6 +203,17 @@ export function checkSso(
       path: ["sso", keycloakKey],
       input: undefined,
       message: "must be given when sso.issuer is keycloak",
+    });
+  }
+  const other = issuerKind(sso.issuer) === "other";
+  if (other !== (sso.endpoints !== undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["sso", "endpoints"],
+      input: other ? undefined : sso.endpoints,
+      message: other
+        ? "must be given when sso.issuer is an issuer URL (authorization, token, userinfo, jwks from its discovery document)"
+        : "must not be given for cilogon or keycloak (their endpoints are known)",
     });
   }
   sso.viewerGroups.forEach((g, i) => {

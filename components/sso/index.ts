@@ -1,6 +1,7 @@
 export {
   CILOGON_ENDPOINTS,
   endpointsFor,
+  jmesField,
   jmesLiteral,
   keycloakEndpoints,
   roleOf,
@@ -13,12 +14,25 @@ export {
   GRAFANA_OIDC_SECRET_KEY,
   grafanaOidcChartValues,
   grafanaOidcIni,
+  grafanaRedirectUri,
   grafanaRolePath,
 } from "./render/grafana";
 export type { GrafanaSsoInput } from "./render/grafana";
-export { KIALI_OIDC_SECRET, KIALI_OIDC_SECRET_KEY, kialiOidcAuth, kialiRedirectUri } from "./render/kiali";
+export {
+  KIALI_OIDC_SECRET,
+  KIALI_OIDC_SECRET_KEY,
+  kialiOidcAuth,
+  kialiRedirectUri,
+  kialiServerValues,
+} from "./render/kiali";
 export type { KialiSsoInput } from "./render/kiali";
-export { JENKINS_CALLBACK_PATH, JENKINS_PERMISSIONS, jenkinsMatrix, jenkinsOicRealm } from "./render/jenkins";
+export {
+  JENKINS_CALLBACK_PATH,
+  JENKINS_PERMISSIONS,
+  jenkinsMatrix,
+  jenkinsOicRealm,
+  jenkinsRedirectUri,
+} from "./render/jenkins";
 export type { JenkinsSsoInput } from "./render/jenkins";
 export {
   KEYCLOAK_IMAGE,

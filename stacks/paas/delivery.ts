@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../../components/config";
 import { issuerUrl } from "../../components/config/sso";
 import { DeployIdentity, KubeMonkey } from "../../components/delivery";
-import { Keycloak, settingsFor, SsoSettings } from "../../components/sso";
+import { Keycloak, KeycloakInput, settingsFor, SsoSettings } from "../../components/sso";
 
 /** Every namespace the pipeline deploys to: blue/green apps and the mesh's app namespaces. */
 export function appNamespaces(config: ClusterConfig): string[] {
@@ -39,35 +39,43 @@ export function ssoSettings(config: ClusterConfig): SsoSettings | undefined {
   return sso ? settingsFor({ ...sso, issuerUrl: issuerUrl(sso) }) : undefined;
 }
 
+/** What the Keycloak realm is made of (plain; the tests build the realm from it too), or undefined. */
+export function keycloakInput(config: ClusterConfig): KeycloakInput | undefined {
+  const sso = config.sso;
+  if (sso?.issuer !== "keycloak" || !sso.keycloak) return undefined;
+  return {
+    hostname: sso.keycloak.hostname,
+    realm: sso.keycloak.realm,
+    replicas: sso.keycloak.replicas,
+    database: sso.keycloak.database,
+    groupsClaim: ssoSettings(config)!.groupsClaim,
+    adminGroups: sso.adminGroups,
+    viewerGroups: sso.viewerGroups,
+    clients: {
+      grafana: { clientId: sso.grafana.clientId, url: sso.grafana.url },
+      kiali: { clientId: sso.kiali.clientId, url: sso.kiali.url },
+      jenkins: sso.jenkins.url ? { clientId: sso.jenkins.clientId, url: sso.jenkins.url } : undefined,
+    },
+  };
+}
+
 export function keycloak(
   config: ClusterConfig,
   provider: k8s.Provider,
   dependsOn: pulumi.Resource[],
 ): Keycloak | undefined {
-  const sso = config.sso;
-  if (sso?.issuer !== "keycloak" || !sso.keycloak) return undefined;
-  const settings = ssoSettings(config)!;
+  const input = keycloakInput(config);
+  if (!input) return undefined;
   const secret = (v: string | undefined) => pulumi.secret(v ?? "");
   return new Keycloak(
     "keycloak",
     {
-      hostname: sso.keycloak.hostname,
-      realm: sso.keycloak.realm,
-      replicas: sso.keycloak.replicas,
-      database: sso.keycloak.database,
-      groupsClaim: settings.groupsClaim,
-      adminGroups: sso.adminGroups,
-      viewerGroups: sso.viewerGroups,
-      clients: {
-        grafana: { clientId: sso.grafana.clientId, url: sso.grafana.url },
-        kiali: { clientId: sso.kiali.clientId, url: sso.kiali.url },
-        jenkins: sso.jenkins.url ? { clientId: sso.jenkins.clientId, url: sso.jenkins.url } : undefined,
-      },
+      ...input,
       databasePassword: secret(config.keycloakDbPassword),
       clientSecrets: {
         grafana: secret(config.ssoGrafanaClientSecret),
         kiali: secret(config.ssoKialiClientSecret),
-        jenkins: sso.jenkins.url ? secret(config.ssoJenkinsClientSecret) : undefined,
+        jenkins: input.clients.jenkins ? secret(config.ssoJenkinsClientSecret) : undefined,
       },
       dependsOn,
     },

@@ -5,14 +5,11 @@
 // (test/harness/rbac.ts). A tiny deployment "controller" completes a rollout on each patch,
 // unless the test marked the deployment as failing (progress deadline exceeded).
 // Separate from test/harness/fake-kube.ts (used by `npm run app` tests) on purpose.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type * as http from "node:http";
 import * as https from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { allowed, Request, Subject } from "./rbac";
+import { selfSignedCertificate } from "./tls";
 
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
@@ -158,38 +155,7 @@ function parsePath(path: string): Parsed | undefined {
 
 /** A throwaway self-signed certificate for 127.0.0.1 (openssl): kubectl sends tokens only over TLS. */
 export function loopbackCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), "jsp-fake-api-tls-"));
-  try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=fake-apiserver",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "pipe" },
-    );
-    return {
-      key: readFileSync(join(dir, "key.pem"), "utf8"),
-      cert: readFileSync(join(dir, "cert.pem"), "utf8"),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return selfSignedCertificate("fake-apiserver", "IP:127.0.0.1");
 }
 
 export async function startFakeApiServer(opts: {

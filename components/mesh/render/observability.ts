@@ -5,7 +5,7 @@
 import type { ObservabilityConfig } from "../../config/mesh";
 import { CHARTS } from "../versions";
 import { GrafanaSsoInput, grafanaOidcChartValues, grafanaOidcIni } from "../../sso/render/grafana";
-import { KialiSsoInput, kialiOidcAuth } from "../../sso/render/kiali";
+import { KialiSsoInput, kialiOidcAuth, kialiServerValues } from "../../sso/render/kiali";
 
 /** Single sign-on of the dashboards (components/sso); absent: Grafana's local admin, Kiali per config. */
 export interface ObservabilitySso {
@@ -227,6 +227,8 @@ export function kialiValues(
   }
   return {
     auth,
+    // with SSO the redirect URI comes from config, never from request headers
+    ...(sso ? { server: kialiServerValues(sso.url) } : {}),
     deployment: {
       service_type: "ClusterIP",
       // with SSO every signed-in user sees Kiali through its service account: view-only, always

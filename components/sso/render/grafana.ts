@@ -3,11 +3,16 @@
 // Kubernetes Secret through the chart's `envValueFrom` (GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET),
 // roles from the groups claim with role_attribute_strict (no role, no login), and the local
 // login form stays for the break-glass admin only.
-import { jmesLiteral, SsoSettings } from "./oidc";
+import { jmesField, jmesLiteral, SsoSettings } from "./oidc";
 
 export const GRAFANA_OIDC_SECRET = "grafana-oidc";
 export const GRAFANA_OIDC_SECRET_KEY = "client-secret";
 export const GRAFANA_CALLBACK_PATH = "/login/generic_oauth";
+
+/** Where Grafana sends the browser back: `[server] root_url` + `login/generic_oauth`. */
+export function grafanaRedirectUri(url: string): string {
+  return `${url}${GRAFANA_CALLBACK_PATH}`;
+}
 
 export interface GrafanaSsoInput {
   sso: SsoSettings;
@@ -19,7 +24,7 @@ export interface GrafanaSsoInput {
 /** JMESPath over the ID token/userinfo claims: Admin for admin groups, Viewer for viewer groups. */
 export function grafanaRolePath(s: SsoSettings): string {
   const member = (groups: readonly string[]) =>
-    groups.map((g) => `contains(${s.groupsClaim} || \`[]\`, ${jmesLiteral(g)})`).join(" || ");
+    groups.map((g) => `contains(${jmesField(s.groupsClaim)} || \`[]\`, ${jmesLiteral(g)})`).join(" || ");
   const parts = [`(${member(s.adminGroups)}) && 'Admin'`];
   if (s.viewerGroups.length > 0) parts.push(`(${member(s.viewerGroups)}) && 'Viewer'`);
   // no match yields null: with role_attribute_strict Grafana refuses the login
@@ -41,10 +46,10 @@ export function grafanaOidcIni(i: GrafanaSsoInput): Record<string, Record<string
       token_url: e.token,
       api_url: e.userinfo,
       use_pkce: true,
-      login_attribute_path: i.sso.usernameClaim,
+      login_attribute_path: jmesField(i.sso.usernameClaim),
       email_attribute_path: "email",
       name_attribute_path: "name",
-      groups_attribute_path: i.sso.groupsClaim,
+      groups_attribute_path: jmesField(i.sso.groupsClaim),
       role_attribute_path: grafanaRolePath(i.sso),
       role_attribute_strict: true,
       allow_assign_grafana_admin: false,

@@ -3,9 +3,14 @@
 // at 4.715.vf202e4229f61) and the group -> permission matrix (plugin matrix-auth,
 // `globalMatrix.entries`, its configuration-as-code-v3.yml format at matrix-auth-3.2.8).
 // The local admin survives only as oic-auth's escape hatch: break-glass, not a second realm.
-import type { SsoSettings } from "./oidc";
+import { jmesField, SsoSettings } from "./oidc";
 
 export const JENKINS_CALLBACK_PATH = "securityRealm/finishLogin";
+
+/** oic-auth's redirect URI: Jenkins' root URL (`unclassified.location.url`, ends in /) + the callback. */
+export function jenkinsRedirectUri(rootUrl: string): string {
+  return `${rootUrl.endsWith("/") ? rootUrl : `${rootUrl}/`}${JENKINS_CALLBACK_PATH}`;
+}
 
 /** What each role may do in Jenkins (matrix-auth permission ids). */
 export const JENKINS_PERMISSIONS = {
@@ -34,10 +39,10 @@ export function jenkinsOicRealm(i: JenkinsSsoInput): Record<string, unknown> {
           scopesOverride: i.sso.scopes.join(" "),
         },
       },
-      userNameField: i.sso.usernameClaim,
+      userNameField: jmesField(i.sso.usernameClaim),
       fullNameFieldName: "name",
       emailFieldName: "email",
-      groupsFieldName: i.sso.groupsClaim,
+      groupsFieldName: jmesField(i.sso.groupsClaim),
       logoutFromOpenidProvider: true,
       rootURLFromRequest: false,
       sendScopesInTokenRequest: true,

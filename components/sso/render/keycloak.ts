@@ -4,10 +4,12 @@
 // sessions' realm and keys. The realm (clients, group mapper, groups) is imported at first
 // start only (`--import-realm` skips a realm that exists), from a Secret: the import holds the
 // client secrets. Image: quay.io/keycloak/keycloak 26.7.2 (keycloak.org/archive/downloads-26.7.2,
-// 2026); digest UNCONFIRMED, pin it with the first pull.
+// 2026), by tag: public sources give four different digests for it (Keycloak rebuilds released
+// tags; quay.io drops superseded manifests), so none is pinned here (docs/delivery.md).
 import type { K8sObject } from "../../mesh/render/objects";
-import { GRAFANA_CALLBACK_PATH } from "./grafana";
-import { JENKINS_CALLBACK_PATH } from "./jenkins";
+import { grafanaRedirectUri } from "./grafana";
+import { jenkinsRedirectUri } from "./jenkins";
+import { kialiRedirectUri } from "./kiali";
 
 export const KEYCLOAK_IMAGE = "quay.io/keycloak/keycloak:26.7.2";
 export const KEYCLOAK_NAMESPACE = "jsp-auth";
@@ -72,13 +74,13 @@ export function keycloakRealm(i: KeycloakInput, secrets: ClientSecrets): Record<
     client(
       i.clients.grafana.clientId,
       secrets.grafana,
-      [`${i.clients.grafana.url}${GRAFANA_CALLBACK_PATH}`],
+      [grafanaRedirectUri(i.clients.grafana.url)],
       origin(i.clients.grafana.url),
     ),
     client(
       i.clients.kiali.clientId,
       secrets.kiali,
-      [`${i.clients.kiali.url}/`, `${i.clients.kiali.url}/api/auth/callback`],
+      [kialiRedirectUri(i.clients.kiali.url)],
       origin(i.clients.kiali.url),
     ),
   ];
@@ -87,7 +89,7 @@ export function keycloakRealm(i: KeycloakInput, secrets: ClientSecrets): Record<
       client(
         i.clients.jenkins.clientId,
         secrets.jenkins,
-        [`${i.clients.jenkins.url}/${JENKINS_CALLBACK_PATH}`],
+        [jenkinsRedirectUri(i.clients.jenkins.url)],
         origin(i.clients.jenkins.url),
       ),
     );

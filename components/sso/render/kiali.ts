@@ -31,7 +31,33 @@ export function kialiOidcAuth(i: KialiSsoInput): Record<string, unknown> {
   };
 }
 
-/** Kiali's redirect URI: its web root (Kiali sends `redirect_uri=<web root>`). */
+/**
+ * Kiali's redirect URI. Kiali 2.29 sends `redirect_uri=<schema>://<host>[:<port>]<web_root>`
+ * with the trailing `/` trimmed (kiali/kiali handlers/authentication/openid_auth_controller.go
+ * and util/httputil GuessKialiURL at v2.29.0): the URL users reach it at, exactly.
+ */
 export function kialiRedirectUri(url: string): string {
-  return `${url}/`;
+  return kialiPublicUrl(kialiServerValues(url));
+}
+
+/**
+ * `server.web_*` so that Kiali builds that URL from its config and never from request headers
+ * (without `web_fqdn` it takes X-Forwarded-Host, which a client can set: Kiali warns about it).
+ */
+export function kialiServerValues(url: string): Record<string, string> {
+  const u = new URL(url);
+  return {
+    web_fqdn: u.hostname,
+    web_schema: u.protocol.replace(/:$/, ""),
+    web_port: u.port || (u.protocol === "https:" ? "443" : "80"),
+    web_root: u.pathname === "" ? "/" : u.pathname,
+  };
+}
+
+/** What GuessKialiURL makes of those values (default ports left out, trailing / trimmed). */
+function kialiPublicUrl(s: Record<string, string>): string {
+  const defaultPort =
+    (s.web_schema === "https" && s.web_port === "443") || (s.web_schema === "http" && s.web_port === "80");
+  const host = defaultPort ? s.web_fqdn : `${s.web_fqdn}:${s.web_port}`;
+  return `${s.web_schema}://${host}${s.web_root}`.replace(/\/+$/, "");
 }

@@ -70,12 +70,18 @@ export function settingsFor(sso: {
   usernameClaim: string;
   adminGroups: readonly string[];
   viewerGroups: readonly string[];
-  endpoints?: OidcEndpoints;
+  /** another issuer's endpoints (config `sso.endpoints`) */
+  endpoints?: Omit<OidcEndpoints, "issuer" | "discovery">;
 }): SsoSettings {
   const kind = issuerKind(sso.issuer);
   const d = ISSUER_DEFAULTS[kind];
+  const given = sso.endpoints && {
+    ...sso.endpoints,
+    issuer: sso.issuerUrl,
+    discovery: `${sso.issuerUrl.replace(/\/+$/, "")}/.well-known/openid-configuration`,
+  };
   return {
-    endpoints: endpointsFor(kind, sso.issuerUrl, sso.endpoints),
+    endpoints: endpointsFor(kind, sso.issuerUrl, given),
     scopes: [...d.scopes],
     groupsClaim: sso.groupsClaim ?? d.groupsClaim,
     usernameClaim: sso.usernameClaim,
@@ -92,6 +98,15 @@ export function roleOf(
   if (groups.some((g) => s.adminGroups.includes(g))) return "admin";
   if (groups.some((g) => s.viewerGroups.includes(g))) return "viewer";
   return undefined;
+}
+
+/**
+ * A claim name as a JMESPath field (Grafana's *_attribute_path and oic-auth's *FieldName are
+ * JMESPath): a plain identifier as is, anything else (`cognito:groups`, `org.example-groups`)
+ * as a quoted identifier, because an unquoted `.` is a sub-expression and `:`/`-` a syntax error.
+ */
+export function jmesField(claim: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(claim) ? claim : JSON.stringify(claim);
 }
 
 /** A JMESPath string literal (raw string `'...'`); group names never contain quotes (schema). */
