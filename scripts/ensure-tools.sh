@@ -24,6 +24,12 @@ declare -A PACKAGE=(
   [curl]=curl
   [groovy]=groovy
   [nginx]=nginx-light
+  [pebble]=pebble
+  [pebble-challtestsrv]=pebble
+  [lego]=lego
+  [openssl]=openssl
+  [socat]=socat
+  [python3]=python3
 )
 
 # PostgreSQL's server binaries live outside PATH on Debian.

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../components/config";
 import { DEFAULT_NODE_PORTS } from "../../components/config";
 import { EdgeProxy } from "../../components/edge";
+import type { EdgeTlsArgs } from "../../components/edge";
 import type { SiteNetwork } from "../../components/network";
 import type { CloudFile } from "../../src/cloud-init";
 
@@ -40,6 +41,7 @@ export function createEdge(
   config: SiteConfig,
   shell: SiteNetwork,
   extras: EdgeHostExtras = {},
+  tls?: EdgeTlsArgs,
 ): EdgeStackOutputs | undefined {
   const edge = config.edge;
   if (!edge) return undefined;
@@ -98,6 +100,7 @@ export function createEdge(
     extraFiles: extras.files,
     extraRuncmd: extras.runcmd,
     extraPackages: extras.packages,
+    tls,
   });
   return {
     edgePublicAddress: proxy.publicAddress,
