@@ -9,3 +9,4 @@ export type { Artifact } from "./src/artifacts";
 export * from "./components/mesh";
 export * from "./components/edge";
 export * from "./components/cluster";
+export * from "./components/dns";

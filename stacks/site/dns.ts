@@ -7,24 +7,11 @@
 // DNS checker on the witness needs (`dnsChecker`).
 import * as pulumi from "@pulumi/pulumi";
 import { LoadedConfig, regionOf, SiteConfig, SITES } from "../../components/config";
-import { DnsRecords, planRecords, RecordSpec, renderZoneFile } from "../../components/dns";
+import { DnsCheckerSource, DnsRecords, planRecords, RecordSpec, renderZoneFile } from "../../components/dns";
+import { EDGE_READY_PATH } from "../../components/edge";
 import { registerArtifact } from "../../src/artifacts";
 import { publicNames } from "../../src/dns-names";
 import type { EdgeStackOutputs } from "./edge";
-
-/** What the checker needs to know about the public entry; the witness stack reads it. */
-export interface DnsCheckerSource {
-  zone: string;
-  provider: "designate" | "external";
-  publicNames: string[];
-  /** the site the checker moves names away from, and the one it moves them to */
-  from: string;
-  to: string;
-  /** site -> public edge address (its VIP's floating IP) */
-  addresses: Record<string, string>;
-  policy: NonNullable<SiteConfig["dns"]>["checker"];
-  designate: { authUrl?: string; region: string };
-}
 
 export interface DnsStackOutputs {
   dnsPublicNames: string[];
@@ -110,6 +97,7 @@ export async function deployDns(
       from: dns.live,
       to,
       addresses: a,
+      probe: { port: 80, path: EDGE_READY_PATH },
       policy: dns.checker,
       designate: { authUrl: loaded.openstack.authUrl, region: regionOf(dns.recordsSite) },
     }),
