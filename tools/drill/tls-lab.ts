@@ -30,9 +30,9 @@ export const TLS_LAB_ADDRESSES = {
   iu: { edge: "192.0.2.100", node: "192.0.2.21" },
   tacc: { edge: "198.51.100.140", node: "198.51.100.21" },
 } as const;
-type LabSite = "iu" | "tacc";
+export type LabSite = "iu" | "tacc";
 
-const STATS_PASSWORD = "tls-lab-only-not-a-secret";
+export const LAB_STATS_PASSWORD = "tls-lab-only-not-a-secret";
 const EMAIL = "ops@example.org";
 
 /** The site stack's config, parsed by the project's schema (the lab renders what it would). */
@@ -153,7 +153,8 @@ async function startPebble(lab: Lab, dir: string, authzReuse: number, defaultIp:
   return { ns, apiCa: api.ca };
 }
 
-function edgeConfigText(site: LabSite, c: SiteConfig, d: { dir: string; root: string; verifyName: string }) {
+/** haproxy.cfg as the site stack renders it (TLS on), with lab addresses and paths. */
+export function labEdgeConfig(site: LabSite, c: SiteConfig, d: { dir: string; root: string; verifyName: string }): string {
   const a = TLS_LAB_ADDRESSES;
   const e = c.edge!;
   const other: LabSite = site === "iu" ? "tacc" : "iu";
@@ -227,7 +228,7 @@ async function startEdge(
   const nodeNs = lab.host(`${site}n`, [a[site].node]).ns;
   startInNs(nodeNs, `${site}-node`, process.execPath, [o.scripts.node, `${site}-node`, a[site].node, "30080", "15021,30021"], join(dir, "node.log"));
   const haproxyEnv = join(dir, "jsp-edge.env");
-  writeFileSync(haproxyEnv, `JSP_STATS_PASSWORD=${STATS_PASSWORD}\n`, { mode: 0o600 });
+  writeFileSync(haproxyEnv, `JSP_STATS_PASSWORD=${LAB_STATS_PASSWORD}\n`, { mode: 0o600 });
   const state = join(dir, "lego");
   const certFile = join(dir, "certs", "jsp-public.pem");
   const socket = join(dir, "admin.sock");
@@ -257,7 +258,7 @@ async function startEdge(
     runScript(ns, files[name.replace("jsp-acme-", "") as keyof typeof files], scriptEnv);
   await script("jsp-acme-bootstrap");
   const cfgFile = join(dir, "haproxy.cfg");
-  writeFileSync(cfgFile, edgeConfigText(site, c, { dir, root: o.root, verifyName: o.names[0] }));
+  writeFileSync(cfgFile, labEdgeConfig(site, c, { dir, root: o.root, verifyName: o.names[0] }));
   const haproxy = await startHaproxy(ns, `haproxy-${site}`, cfgFile, socket, join(dir, "haproxy.log"), readEnvFile(haproxyEnv));
   // the fallback the deploy script uses when the runtime API refuses: a hitless reload
   acme = { ...acme, reloadCommand: `kill -USR2 ${haproxy.proc.pid}` };
