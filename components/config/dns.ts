@@ -14,7 +14,8 @@ const zoneName = z.string({ error: "must be a string" }).refine(isZoneName, {
 });
 
 const recordName = z.string({ error: "must be a string" }).refine(isRecordName, {
-  error: "must be @ (the zone apex), a name relative to the zone (weather) or a name in the zone ending in a dot",
+  error:
+    "must be @ (the zone apex), a name relative to the zone (weather) or a name in the zone ending in a dot",
 });
 
 const ttl = z
@@ -102,7 +103,9 @@ export const dnsSchema = z
     /** SOA contact of a zone the stack creates */
     zoneEmail: z.email({ error: "must be an e-mail address" }).optional(),
     /** designate: the stack plans the records; external: it exports them for another DNS provider */
-    provider: z.enum(["designate", "external"], { error: "must be designate or external" }).default("designate"),
+    provider: z
+      .enum(["designate", "external"], { error: "must be designate or external" })
+      .default("designate"),
     /** the site whose stack plans (or exports) the records; the other stack only reads the names */
     recordsSite: site.default("iu"),
     /** the platform's base name: `@` for the zone apex, or a name in the zone */

@@ -316,7 +316,12 @@ export const siteSchema = z
     c.adminCidrs.forEach((a, i) => entries.push([`adminCidrs.${i}`, a]));
     noOverlap(ctx, entries);
     if (c.tls && !c.edge) {
-      ctx.addIssue({ code: "custom", path: ["tls"], input: "(set)", message: "needs edge (TLS terminates on it)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls"],
+        input: "(set)",
+        message: "needs edge (TLS terminates on it)",
+      });
     }
     if (c.tls && !c.dns) {
       ctx.addIssue({

@@ -3,5 +3,8 @@ import { join } from "node:path";
 import { bundleProgram } from "../../src/bundle";
 
 export function bundleChecker(): string {
-  return bundleProgram(join(__dirname, "checker"), "jetstream-paas DNS checker (bundled; source: components/dns/checker)");
+  return bundleProgram(
+    join(__dirname, "checker"),
+    "jetstream-paas DNS checker (bundled; source: components/dns/checker)",
+  );
 }

@@ -146,15 +146,27 @@ function createDnsChecker(name: string, args: DnsCheckerArgs, parent: pulumi.Res
   const part = (cred: { id: string; secret: string } | undefined, s: DnsCheckerSource): CheckerCloudPart => {
     if (s.provider === "external" || args.command) {
       if (!args.command) {
-        throw new Error("dns provider is external: give DnsCheckerArgs.command (the hook that moves the names there)");
+        throw new Error(
+          "dns provider is external: give DnsCheckerArgs.command (the hook that moves the names there)",
+        );
       }
       return renderCheckerCloudPart(
-        filesInput(s, { kind: "command", argv: args.command.argv, timeoutSeconds: args.command.timeoutSeconds ?? 60 }),
+        filesInput(s, {
+          kind: "command",
+          argv: args.command.argv,
+          timeoutSeconds: args.command.timeoutSeconds ?? 60,
+        }),
       );
     }
-    if (!s.designate.authUrl) throw new Error("dnsChecker source has no Keystone URL (openstack:authUrl of the records stack)");
+    if (!s.designate.authUrl)
+      throw new Error("dnsChecker source has no Keystone URL (openstack:authUrl of the records stack)");
     return renderCheckerCloudPart(
-      filesInput(s, { kind: "designate", authUrl: s.designate.authUrl, region: s.designate.region, credential: cred! }),
+      filesInput(s, {
+        kind: "designate",
+        authUrl: s.designate.authUrl,
+        region: s.designate.region,
+        credential: cred!,
+      }),
     );
   };
   const placeholder = source.apply((s) => part({ id: "[secret]", secret: "[secret]" }, s));
@@ -163,7 +175,11 @@ function createDnsChecker(name: string, args: DnsCheckerArgs, parent: pulumi.Res
     placeholder.apply((p) =>
       renderCheckerCloudConfig(args.host, {
         ...p,
-        files: p.files.map((f) => (f.encoding ? { ...f, content: "# the bundled checker (components/dns/checker)\n", encoding: undefined } : f)),
+        files: p.files.map((f) =>
+          f.encoding
+            ? { ...f, content: "# the bundled checker (components/dns/checker)\n", encoding: undefined }
+            : f,
+        ),
       }),
     ),
   );

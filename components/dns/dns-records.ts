@@ -71,7 +71,10 @@ function zoneOf(name: string, z: DnsZoneArgs, parent: pulumi.Resource): pulumi.O
 /** @internal */
 function createDnsRecords(name: string, args: DnsRecordsArgs, parent: pulumi.Resource) {
   if (!isZoneName(args.zone.name)) {
-    throw new pulumi.ResourceError(`zone.name ${args.zone.name} must be a zone with its trailing dot`, parent);
+    throw new pulumi.ResourceError(
+      `zone.name ${args.zone.name} must be a zone with its trailing dot`,
+      parent,
+    );
   }
   const plan = planRecords<pulumi.Input<string>>({
     zone: args.zone.name,

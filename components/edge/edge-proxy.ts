@@ -3,7 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { registerArtifact } from "../../src/artifacts";
 import { CloudFile } from "../../src/cloud-init";
-import { ACME_PATHS, ACME_THUMBPRINT_ENV, AcmeKeyType, renderAcmeCloudPart } from "./render/acme";
+import {
+  ACME_PATHS,
+  ACME_THUMBPRINT_ENV,
+  AcmeKeyType,
+  renderAcmeCloudPart,
+  renderAcmeEnv,
+} from "./render/acme";
 import { EDGE_PATHS, renderEdgeCloudInit } from "./render/edge-cloud-init";
 import {
   EDGE_DEFAULT_HEALTH,
@@ -136,11 +142,15 @@ export class EdgeProxy extends pulumi.ComponentResource {
   public readonly haproxyConfig: pulumi.Output<string>;
   /** host name -> rendered keepalived.conf (the auth password is an include, not in it) */
   public readonly keepalivedConfigs: pulumi.Output<Record<string, string>>;
+  /** the ACME settings file of the edge hosts (no secret in it); undefined without TLS */
+  public readonly acmeEnv: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     // The account key stays out of the component's recorded inputs: a nested secret would make
     // the whole `tls` input secret (unreadable in the state), and the key needs no record here.
-    const recorded = args.tls ? { ...args, tls: { ...args.tls, acme: { ...args.tls.acme, accountKey: "[secret]" } } } : args;
+    const recorded = args.tls
+      ? { ...args, tls: { ...args.tls, acme: { ...args.tls.acme, accountKey: "[secret]" } } }
+      : args;
     super("jetstream:edge:EdgeProxy", name, recorded, opts);
     const r = createEdgeProxy(name, args, this);
     this.vipAddress = r.vipAddress;
@@ -150,6 +160,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
     this.statsPassword = r.statsPassword;
     this.haproxyConfig = r.haproxyConfig;
     this.keepalivedConfigs = r.keepalivedConfigs;
+    this.acmeEnv = r.acmeEnv;
     this.registerOutputs({
       vipAddress: this.vipAddress,
       publicAddress: this.publicAddress,
@@ -158,6 +169,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
       statsPassword: this.statsPassword,
       haproxyConfig: this.haproxyConfig,
       keepalivedConfigs: this.keepalivedConfigs,
+      acmeEnv: this.acmeEnv,
     });
   }
 }
@@ -188,7 +200,7 @@ function edgeTlsSettings(t: EdgeTlsArgs | undefined): EdgeTlsSettings | undefine
  */
 function acmeCloudParts(args: EdgeProxyArgs, parent: pulumi.Resource) {
   const t = args.tls;
-  if (!t) return { secret: pulumi.output(undefined), artifact: pulumi.output(undefined) };
+  if (!t) return { secret: pulumi.output(undefined), artifact: pulumi.output(undefined), env: undefined };
   if (t.names.length === 0) throw new pulumi.ResourceError("tls.names must list at least one name", parent);
   const input = {
     names: t.names,
@@ -205,6 +217,7 @@ function acmeCloudParts(args: EdgeProxyArgs, parent: pulumi.Resource) {
     },
   };
   const key = pulumi.output(t.acme.accountKey);
+  const env = renderAcmeEnv(input);
   const artifact = key.apply((k) => {
     if (k === undefined) {
       pulumi.log.warn(
@@ -217,7 +230,7 @@ function acmeCloudParts(args: EdgeProxyArgs, parent: pulumi.Resource) {
   for (const f of renderAcmeCloudPart(input, undefined).files) {
     registerArtifact(`acme/${f.path.split("/").pop()}`, f.content);
   }
-  return { secret: pulumi.secret(key.apply((k) => renderAcmeCloudPart(input, k))), artifact };
+  return { secret: pulumi.secret(key.apply((k) => renderAcmeCloudPart(input, k))), artifact, env };
 }
 
 /** @internal */
@@ -504,5 +517,6 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
     keepalivedConfigs: pulumi
       .all(keepalivedTexts)
       .apply((t) => Object.fromEntries(hostNames.map((h, k) => [h, t[k]])) as Record<string, string>),
+    acmeEnv: pulumi.output(acme.env),
   };
 }

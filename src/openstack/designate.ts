@@ -101,7 +101,8 @@ export class DesignateClient {
       signal: this.signal(),
     });
     // never the body: an error answer may echo what was sent
-    if (res.status !== 201) throw new DesignateError(`Keystone refused the application credential (HTTP ${res.status})`);
+    if (res.status !== 201)
+      throw new DesignateError(`Keystone refused the application credential (HTTP ${res.status})`);
     const value = res.headers.get("x-subject-token");
     const body = (await res.json()) as { token?: { expires_at?: string; catalog?: CatalogEntry[] } };
     const iface = this.cred.interface ?? "public";
@@ -131,7 +132,8 @@ export class DesignateClient {
         this.token = undefined; // revoked or expired early: authenticate once more
         continue;
       }
-      if (res.status >= 300) throw new DesignateError(`Designate ${method} ${path.split("?")[0]}: HTTP ${res.status}`);
+      if (res.status >= 300)
+        throw new DesignateError(`Designate ${method} ${path.split("?")[0]}: HTTP ${res.status}`);
       return (await res.json()) as Record<string, unknown>;
     }
     throw new DesignateError(`Designate ${method} ${path}: unauthorized`);

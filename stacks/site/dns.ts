@@ -41,7 +41,9 @@ export async function deployDns(
   if (!dns) return undefined;
   const names = publicNames(dns.zone, dns.baseName, dns.appNames);
   const peerStack = config.edge?.peerStack;
-  const peer = peerStack ? new pulumi.StackReference(`${config.site}-dns-peer`, { name: peerStack }) : undefined;
+  const peer = peerStack
+    ? new pulumi.StackReference(`${config.site}-dns-peer`, { name: peerStack })
+    : undefined;
   const peerSite = SITES.find((s) => s !== config.site)!;
   if (peer) {
     peer.getOutput("dnsPublicNames").apply((v) => {
@@ -60,7 +62,14 @@ export async function deployDns(
     addresses[peerSite] = peer.getOutput("edgePublicAddress").apply(String);
   }
   const plan = (a: Record<string, string>) =>
-    planRecords({ zone: dns.zone, publicNames: names, live: dns.live, ttl: dns.ttl, siteTtl: dns.siteTtl, addresses: a });
+    planRecords({
+      zone: dns.zone,
+      publicNames: names,
+      live: dns.live,
+      ttl: dns.ttl,
+      siteTtl: dns.siteTtl,
+      addresses: a,
+    });
   const resolved = pulumi.all(addresses).apply((a) => a as Record<string, string>);
   registerArtifact(
     "dns/records.zone",
@@ -84,23 +93,29 @@ export async function deployDns(
     records = resolved.apply((a) => {
       const p = plan(a);
       for (const m of p.missing) pulumi.log.warn(`dns: nothing to export yet for ${m}`);
-      pulumi.log.info(`dns: provider external; create the records of dnsRecords (or out/<stack>/dns/records.zone) at your DNS provider`);
+      pulumi.log.info(
+        `dns: provider external; create the records of dnsRecords (or out/<stack>/dns/records.zone) at your DNS provider`,
+      );
       return asRecordMap(p.records);
     });
   }
   const to = SITES.find((s) => s !== dns.live)!;
-  const checker = resolved.apply(
-    (a): DnsCheckerSource => ({
-      zone: dns.zone,
-      provider: dns.provider,
-      publicNames: names,
-      from: dns.live,
-      to,
-      addresses: a,
-      probe: { port: 80, path: EDGE_READY_PATH },
-      policy: dns.checker,
-      designate: { authUrl: loaded.openstack.authUrl, region: regionOf(dns.recordsSite) },
-    }),
-  );
-  return { dnsPublicNames: names, dnsZone: dns.zone, dnsZoneId: zoneId, dnsRecords: records, dnsChecker: checker };
+  const checker = resolved.apply((a): DnsCheckerSource => ({
+    zone: dns.zone,
+    provider: dns.provider,
+    publicNames: names,
+    from: dns.live,
+    to,
+    addresses: a,
+    probe: { port: 80, path: EDGE_READY_PATH },
+    policy: dns.checker,
+    designate: { authUrl: loaded.openstack.authUrl, region: regionOf(dns.recordsSite) },
+  }));
+  return {
+    dnsPublicNames: names,
+    dnsZone: dns.zone,
+    dnsZoneId: zoneId,
+    dnsRecords: records,
+    dnsChecker: checker,
+  };
 }

@@ -17,6 +17,8 @@ export interface EdgeStackOutputs {
   edgeStatsPassword: pulumi.Output<string>;
   edgeHaproxyConfig: pulumi.Output<string>;
   edgeKeepalivedConfigs: pulumi.Output<Record<string, string>>;
+  /** ACME settings of the edge hosts (pushed by `npm run edge -- apply`); undefined without TLS */
+  edgeAcmeEnv: pulumi.Output<string | undefined>;
   edgeLiveSlot: string;
   edgePreliveSlot: string | undefined;
 }
@@ -110,6 +112,7 @@ export function createEdge(
     edgeStatsPassword: proxy.statsPassword,
     edgeHaproxyConfig: proxy.haproxyConfig,
     edgeKeepalivedConfigs: proxy.keepalivedConfigs,
+    edgeAcmeEnv: proxy.acmeEnv,
     edgeLiveSlot: edge.live,
     edgePreliveSlot: edge.prelive,
   };

@@ -59,6 +59,7 @@ export const edgeStatsUser = edge?.edgeStatsUser;
 export const edgeStatsPassword = edge?.edgeStatsPassword;
 export const edgeHaproxyConfig = edge?.edgeHaproxyConfig;
 export const edgeKeepalivedConfigs = edge?.edgeKeepalivedConfigs;
+export const edgeAcmeEnv = edge?.edgeAcmeEnv;
 export const edgeLiveSlot = edge?.edgeLiveSlot;
 export const edgePreliveSlot = edge?.edgePreliveSlot;
 /** secret: the ACME account key both sites' edges share (only the stack that creates it) */

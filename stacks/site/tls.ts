@@ -26,7 +26,9 @@ export function edgeTls(config: SiteConfig): TlsWiring | undefined {
     withoutDot,
   );
   const peerStack = config.edge.peerStack;
-  const peer = peerStack ? new pulumi.StackReference(`${config.site}-tls-peer`, { name: peerStack }) : undefined;
+  const peer = peerStack
+    ? new pulumi.StackReference(`${config.site}-tls-peer`, { name: peerStack })
+    : undefined;
   let accountKey: pulumi.Output<string | undefined>;
   let exported: pulumi.Output<string> | undefined;
   if (t.acme.account === "create") {

@@ -53,7 +53,12 @@ export interface FakeDesignate {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }
@@ -100,7 +105,9 @@ export async function startFakeDesignate(o: FakeDesignateOptions): Promise<FakeD
       };
       const ac = body?.auth?.identity?.application_credential;
       if (ac?.id !== o.credential.id || ac?.secret !== o.credential.secret) {
-        return send(res, 401, { error: { code: 401, message: "The request you have made requires authentication." } });
+        return send(res, 401, {
+          error: { code: 401, message: "The request you have made requires authentication." },
+        });
       }
       const token = randomUUID().replace(/-/g, "");
       tokens.add(token);

@@ -21,16 +21,27 @@ after(() => {
 describe("dns checker (short drill)", () => {
   before(() => requireTools(["haproxy", "ip", "iptables", "curl", "openssl"]));
 
-  it("moves the names when IU's edge is lost, never when the checker is cut off, never back", { timeout: 120_000 }, async () => {
-    const r = await runDnsFlip(
-      { log: () => undefined, workDir: dir },
-      { intervalSeconds: 0.5, windowSeconds: 3, minSamples: 4, probeTimeoutMs: 300, maxTransitions: 4, flapLookbackSeconds: 30 },
-      "dns-flip-short",
-      ["checker-cut-off"],
-    );
-    assert.ok(r.passed, JSON.stringify(r, null, 1));
-    // not before a whole window (3 s) of evidence: the last healthy probe may end just before the loss
-    assert.ok((r.recordChangeSeconds as number) >= 2.7, JSON.stringify(r));
-    assert.equal(r.movedBackAfterIuReturned, 0);
-  });
+  it(
+    "moves the names when IU's edge is lost, never when the checker is cut off, never back",
+    { timeout: 120_000 },
+    async () => {
+      const r = await runDnsFlip(
+        { log: () => undefined, workDir: dir },
+        {
+          intervalSeconds: 0.5,
+          windowSeconds: 3,
+          minSamples: 4,
+          probeTimeoutMs: 300,
+          maxTransitions: 4,
+          flapLookbackSeconds: 30,
+        },
+        "dns-flip-short",
+        ["checker-cut-off"],
+      );
+      assert.ok(r.passed, JSON.stringify(r, null, 1));
+      // not before a whole window (3 s) of evidence: the last healthy probe may end just before the loss
+      assert.ok((r.recordChangeSeconds as number) >= 2.7, JSON.stringify(r));
+      assert.equal(r.movedBackAfterIuReturned, 0);
+    },
+  );
 });

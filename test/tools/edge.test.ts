@@ -27,6 +27,33 @@ function haproxyCheck(text: string, name: string) {
   return runTool("haproxy", ["-c", "-f", file]);
 }
 
+/** A throwaway self-signed certificate where the config expects the edge's (tls-configs.test.ts tests the real one). */
+function testCertificate(): string {
+  const key = join(dir, "tls-key.pem");
+  const crt = join(dir, "tls-cert.pem");
+  const pem = join(dir, "tls.pem");
+  const r = runTool("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=test",
+    "-keyout",
+    key,
+    "-out",
+    crt,
+  ]);
+  assert.ok(r.ok, r.output);
+  writeFileSync(pem, readFileSync(crt, "utf8") + readFileSync(key, "utf8"));
+  return pem;
+}
+
 function localPaths(name: string) {
   const d = join(dir, name);
   mkdirSync(d, { recursive: true });
@@ -194,14 +221,19 @@ describe("edge configs pass the real tools", () => {
     assert.match(run.stderr, /slot paasB has no ingressNodes \(its stack is not up\)/);
     const cfg = readFileSync(join(run.outDir, "haproxy", "haproxy.cfg"), "utf8");
     assert.match(cfg, /server paasa-0-40 10\.20\.0\.40:30080 check port 30021/);
-    assert.match(cfg, /server tacc-edge 198\.51\.100\.140:8081 backup/);
+    // the iu stack terminates TLS (jetstream-paas:tls): the backup hop is verified TLS on 8444
+    assert.match(
+      cfg,
+      /server tacc-edge 198\.51\.100\.140:8444 backup track peer_http\/tacc-edge ssl verify required/,
+    );
     assert.match(cfg, /uri \/healthz\/ready/);
     assert.doesNotMatch(cfg, /test-only-password|\[secret\]/, "no password in haproxy.cfg at all");
     const paths = localPaths("synth");
     const local = cfg
       .replace("/run/haproxy/admin.sock", paths.adminSocket)
       .replace("/var/lib/haproxy/server-state", paths.stateFile)
-      .replaceAll("/etc/haproxy/jsp-slots.map", paths.slotsMap);
+      .replaceAll("/etc/haproxy/jsp-slots.map", paths.slotsMap)
+      .replaceAll("/etc/haproxy/certs/jsp-public.pem", testCertificate());
     const r = haproxyCheck(local, "synth.cfg");
     assert.ok(r.ok, r.output);
     const auth = join(dir, "auth-synth.conf");

@@ -45,7 +45,17 @@ const TACC_OWN = taccNames[taccNames.length - 1];
 describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 150_000 }, () => {
   let lab: TlsLab;
   before(async () => {
-    requireTools(["haproxy", "ip", "curl", "openssl", "socat", "python3", "pebble", "pebble-challtestsrv", "lego"]);
+    requireTools([
+      "haproxy",
+      "ip",
+      "curl",
+      "openssl",
+      "socat",
+      "python3",
+      "pebble",
+      "pebble-challtestsrv",
+      "lego",
+    ]);
     lab = await startTlsLab({
       dir,
       sites: ["iu", "tacc"],
@@ -71,8 +81,14 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     // every challenge for the shared name went to IU (the CA's DNS answers IU's address):
     // TACC's certificate exists only because IU's edge answered TACC's challenge
     const pebbleLog = readFileSync(join(dir, "pebble.log"), "utf8");
-    assert.ok((pebbleLog.match(new RegExp(`validate w/ HTTP: http://${BASE.replace(/\./g, "\\.")}:80/`, "g")) ?? []).length >= 6);
-    for (const [site, own] of [["iu", IU_OWN], ["tacc", TACC_OWN]] as const) {
+    assert.ok(
+      (pebbleLog.match(new RegExp(`validate w/ HTTP: http://${BASE.replace(/\./g, "\\.")}:80/`, "g")) ?? [])
+        .length >= 6,
+    );
+    for (const [site, own] of [
+      ["iu", IU_OWN],
+      ["tacc", TACC_OWN],
+    ] as const) {
       const h = sClient(lab, A[site].edge, 443, BASE);
       assert.equal(h.verify, "0 (ok)", h.output);
       assert.deepEqual(h.subjectAltNames.sort(), [BASE, own].sort());
@@ -86,7 +102,10 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     assert.equal(served.fingerprint, fp.output.split("=")[1].replace(/:/g, "").trim());
     const info = await runtimeApi(lab.edges.iu!.socket, "show info");
     assert.match(info, /^Uptime_sec: \d+/m);
-    assert.doesNotMatch(readFileSync(join(lab.edges.iu!.dir, "haproxy.log"), "utf8"), /Reexecuting Master|reload/i);
+    assert.doesNotMatch(
+      readFileSync(join(lab.edges.iu!.dir, "haproxy.log"), "utf8"),
+      /Reexecuting Master|reload/i,
+    );
     // the key stayed on the host: lego generated it, the PEM HAProxy reads is 0600
     const mode = runTool("stat", ["-c", "%a", lab.edges.iu!.certFile]).output.trim();
     assert.equal(mode, "600");
@@ -129,10 +148,18 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     const token = "lab-token_0123456789-abcdefghij";
     const answer = labCurl(lab, `http://${BASE}/.well-known/acme-challenge/${token}`, A.iu.edge);
     // the thumbprint the host computed (python, from the key file) equals Node's own
-    const key = readFileSync(legoAccountKeyPath(join(lab.edges.iu!.dir, "lego"), `https://${A.pebble}:14000/dir`, "ops@example.org"), "utf8");
+    const key = readFileSync(
+      legoAccountKeyPath(join(lab.edges.iu!.dir, "lego"), `https://${A.pebble}:14000/dir`, "ops@example.org"),
+      "utf8",
+    );
     assert.equal(answer, `${token}.${jwkThumbprint(key)}`);
     assert.equal(answer, `${token}.${lab.thumbprint}`);
-    const ready = labCurl(lab, `http://${A.iu.edge}/.well-known/jsp-edge-ready`, A.iu.edge, ["-o", "/dev/null", "-w", "%{http_code}"]);
+    const ready = labCurl(lab, `http://${A.iu.edge}/.well-known/jsp-edge-ready`, A.iu.edge, [
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+    ]);
     assert.equal(ready, "200");
   });
 
@@ -141,15 +168,33 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     // with TACC's certificate issued it passes: the server leaves "down" (op state 0) and
     // ramps up under slowstart (1), then runs (2).
     const log = join(lab.edges.iu!.dir, "haproxy.log");
-    const ok = await waitFor(async () => {
-      const st = await serverStates(lab.edges.iu!.socket);
-      const peer = st.find((s) => s.backend === "peer_http" && s.server === "tacc-edge");
-      return (peer?.opState ?? 0) >= 1 && /Server peer_http\/tacc-edge is UP, reason: Layer7 check passed, code: 200/.test(readFileSync(log, "utf8"));
-    }, 10_000, 200);
+    const ok = await waitFor(
+      async () => {
+        const st = await serverStates(lab.edges.iu!.socket);
+        const peer = st.find((s) => s.backend === "peer_http" && s.server === "tacc-edge");
+        return (
+          (peer?.opState ?? 0) >= 1 &&
+          /Server peer_http\/tacc-edge is UP, reason: Layer7 check passed, code: 200/.test(
+            readFileSync(log, "utf8"),
+          )
+        );
+      },
+      10_000,
+      200,
+    );
     assert.ok(ok, "IU's check of TACC over TLS (verifyhost, Pebble root) is up");
-    assert.match(readFileSync(join(lab.edges.tacc!.dir, "haproxy.log"), "utf8"), /peer_https\/1: SSL handshake failure/, "the check was refused while TACC had no trusted certificate");
+    assert.match(
+      readFileSync(join(lab.edges.tacc!.dir, "haproxy.log"), "utf8"),
+      /peer_https\/1: SSL handshake failure/,
+      "the check was refused while TACC had no trusted certificate",
+    );
     const cfg = readFileSync(join(lab.edges.iu!.dir, "haproxy.cfg"), "utf8");
-    assert.match(cfg, new RegExp(`server tacc-edge ${A.tacc.edge}:8444 check check-sni ${BASE.replace(/\./g, "\\.")} ssl verify required`));
+    assert.match(
+      cfg,
+      new RegExp(
+        `server tacc-edge ${A.tacc.edge}:8444 check check-sni ${BASE.replace(/\./g, "\\.")} ssl verify required`,
+      ),
+    );
   });
 
   it("renews under load: no failed request, new connections get the new certificate", async () => {
@@ -169,7 +214,10 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     assert.ok(rs.length >= 700, `${rs.length} requests`);
     const norm = (s: string) => s.replace(/^0+/, "").toUpperCase();
     const serials = new Set(rs.map((r) => norm(r.serial)));
-    assert.ok(serials.has(norm(before.serial!)) && serials.has(norm(afterCert.serial!)), [...serials].join(","));
+    assert.ok(
+      serials.has(norm(before.serial!)) && serials.has(norm(afterCert.serial!)),
+      [...serials].join(","),
+    );
     const late = rs.filter((r) => r.t > tDeployed + 200);
     assert.ok(late.length > 0 && late.every((r) => norm(r.serial) === norm(afterCert.serial!)));
     assert.ok(tDeployed > t0);
@@ -181,7 +229,23 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     // make HAProxy serve something else first (through the real runtime API)
     const k = join(edge.dir, "other.key");
     const c = join(edge.dir, "other.crt");
-    const made = runTool("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=other", "-keyout", k, "-out", c]);
+    const made = runTool("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=other",
+      "-keyout",
+      k,
+      "-out",
+      c,
+    ]);
     assert.ok(made.ok, made.output);
     const pem = `${readFileSync(c, "utf8")}${readFileSync(k, "utf8")}`.trim();
     assert.match(await runtimeApi(edge.socket, `set ssl cert ${edge.certFile} <<\n${pem}\n`), /Transaction/);
@@ -191,7 +255,11 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     const out = await edge.script("jsp-acme-deploy");
     edge.setAcme({ adminSocket: edge.socket });
     assert.match(out, /reloading HAProxy instead/);
-    const back = await waitFor(async () => (await servedCertificate(edge)).fingerprint === want.fingerprint, 8000, 200);
+    const back = await waitFor(
+      async () => (await servedCertificate(edge)).fingerprint === want.fingerprint,
+      8000,
+      200,
+    );
     assert.ok(back, "after the reload HAProxy serves the file on disk: lego's certificate");
     assert.equal(sClient(lab, A.iu.edge, 443, BASE).verify, "0 (ok)");
   });

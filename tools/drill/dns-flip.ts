@@ -60,12 +60,40 @@ async function startSiteEdge(lab: Lab, site: LabSite, dir: string, nodeScript: s
   mkdirSync(join(d, "certs"), { recursive: true });
   const ns = lab.host(`${site}e`, [A[site].edge]).ns;
   const nodeNs = lab.host(`${site}n`, [A[site].node]).ns;
-  startInNs(nodeNs, `${site}-node`, process.execPath, [nodeScript, `${site}-node`, A[site].node, "30080", "15021,30021"], join(d, "node.log"));
+  startInNs(
+    nodeNs,
+    `${site}-node`,
+    process.execPath,
+    [nodeScript, `${site}-node`, A[site].node, "30080", "15021,30021"],
+    join(d, "node.log"),
+  );
   // a self-signed certificate: this drill is about DNS, the TLS drill is about certificates
   const key = join(d, "k.pem");
   const crt = join(d, "c.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", `/CN=${verifyName}`, "-keyout", key, "-out", crt], { stdio: "ignore" });
-  writeFileSync(join(d, "certs", "jsp-public.pem"), readFileSync(crt, "utf8") + readFileSync(key, "utf8"), { mode: 0o600 });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      `/CN=${verifyName}`,
+      "-keyout",
+      key,
+      "-out",
+      crt,
+    ],
+    { stdio: "ignore" },
+  );
+  writeFileSync(join(d, "certs", "jsp-public.pem"), readFileSync(crt, "utf8") + readFileSync(key, "utf8"), {
+    mode: 0o600,
+  });
   const cfg = join(d, "haproxy.cfg");
   writeFileSync(cfg, labEdgeConfig(site, stackConfig(site), { dir: d, root: crt, verifyName }));
   await startHaproxy(ns, `haproxy-${site}`, cfg, join(d, "admin.sock"), join(d, "haproxy.log"), {
@@ -102,16 +130,22 @@ async function startDnsLab(ctx: DrillContext, timing: DnsTiming): Promise<DnsLab
         port: 5000,
         credential: CREDENTIAL,
         changeLog,
-        zones: [{ name: dns.zone, records: names.map((n) => ({ name: n, ttl: dns.ttl, records: [A.iu.edge] })) }],
+        zones: [
+          { name: dns.zone, records: names.map((n) => ({ name: n, ttl: dns.ttl, records: [A.iu.edge] })) },
+        ],
       }),
     ],
     join(ctx.workDir, "fake-designate.log"),
   );
   const witness = lab.host("wit", [A.witness]).ns;
-  const up = await waitFor(() => {
-    nsExec(witness, "curl", ["-s", "-m", "1", `http://${A.designate}:5000/v2/zones`]);
-    return true;
-  }, 10_000, 100);
+  const up = await waitFor(
+    () => {
+      nsExec(witness, "curl", ["-s", "-m", "1", `http://${A.designate}:5000/v2/zones`]);
+      return true;
+    },
+    10_000,
+    100,
+  );
   if (!up) throw new Error("fake Designate did not start");
   // the checker exactly as the witness host runs it: the bundle, the rendered config
   const dir = join(ctx.workDir, "checker");
@@ -127,22 +161,54 @@ async function startDnsLab(ctx: DrillContext, timing: DnsTiming): Promise<DnsLab
     to: { site: "tacc", address: A.tacc.edge },
     probe: { port: 80, path: EDGE_READY_PATH, timeoutMs: timing.probeTimeoutMs },
     intervalSeconds: timing.intervalSeconds,
-    policy: { windowSeconds: timing.windowSeconds, minSamples: timing.minSamples, maxTransitions: timing.maxTransitions, flapLookbackSeconds: timing.flapLookbackSeconds },
-    action: { kind: "designate", authUrl: `http://${A.designate}:5000/v3`, region: "IU", credential: CREDENTIAL },
+    policy: {
+      windowSeconds: timing.windowSeconds,
+      minSamples: timing.minSamples,
+      maxTransitions: timing.maxTransitions,
+      flapLookbackSeconds: timing.flapLookbackSeconds,
+    },
+    action: {
+      kind: "designate",
+      authUrl: `http://${A.designate}:5000/v3`,
+      region: "IU",
+      credential: CREDENTIAL,
+    },
     bundle: "",
   });
   const cfgFile = join(dir, "checker.json");
-  writeFileSync(cfgFile, JSON.stringify({ ...cfg, action: { ...cfg.action, credentialFile }, stateDir: join(dir, "state") }));
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({ ...cfg, action: { ...cfg.action, credentialFile }, stateDir: join(dir, "state") }),
+  );
   // edges answer their readiness before the checker's first probe
-  const ready = await waitFor(() => {
-    for (const s of ["iu", "tacc"] as const) {
-      const code = nsExec(witness, "curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "1", `http://${A[s].edge}${EDGE_READY_PATH}`]);
-      if (code !== "200") return false;
-    }
-    return true;
-  }, 15_000, 200);
+  const ready = await waitFor(
+    () => {
+      for (const s of ["iu", "tacc"] as const) {
+        const code = nsExec(witness, "curl", [
+          "-s",
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{http_code}",
+          "-m",
+          "1",
+          `http://${A[s].edge}${EDGE_READY_PATH}`,
+        ]);
+        if (code !== "200") return false;
+      }
+      return true;
+    },
+    15_000,
+    200,
+  );
   if (!ready) throw new Error("the edges' readiness URIs did not answer 200");
-  startInNs(witness, "dns-checker", process.execPath, [bundle, "run", "--config", cfgFile], join(dir, "checker.log"));
+  startInNs(
+    witness,
+    "dns-checker",
+    process.execPath,
+    [bundle, "run", "--config", cfgFile],
+    join(dir, "checker.log"),
+  );
   ctx.log(`  dns lab ${lab.tag}: checker on the witness, ${names.length} public names, TTL ${dns.ttl} s`);
   await sleep(timing.intervalSeconds * 2000);
   return {
@@ -151,7 +217,8 @@ async function startDnsLab(ctx: DrillContext, timing: DnsTiming): Promise<DnsLab
     timing,
     dropEdge: (site, on) => iptables(edges[site], [on ? "-I" : "-D", "INPUT", "-j", "DROP"]),
     cutWitness: (on) => {
-      for (const s of ["iu", "tacc"] as const) iptables(witness, [on ? "-I" : "-D", "OUTPUT", "-d", A[s].edge, "-j", "DROP"]);
+      for (const s of ["iu", "tacc"] as const)
+        iptables(witness, [on ? "-I" : "-D", "OUTPUT", "-d", A[s].edge, "-j", "DROP"]);
     },
     changes: () =>
       readFileSync(changeLog, "utf8")
@@ -192,7 +259,11 @@ async function lossCase(ctx: DrillContext, t: DnsTiming) {
     const t0 = Date.now();
     lab.dropEdge("iu", true);
     const limit = (t.windowSeconds + t.intervalSeconds * 4) * 1000 + 15_000;
-    const moved = await waitFor(() => lab.names.every((n) => lab.changes().some((c) => c.name === n && c.to[0] === A.tacc.edge)), limit, 100);
+    const moved = await waitFor(
+      () => lab.names.every((n) => lab.changes().some((c) => c.name === n && c.to[0] === A.tacc.edge)),
+      limit,
+      100,
+    );
     const changes = lab.changes();
     const last = Math.max(...changes.map((c) => c.at));
     // IU returns: nothing may move back
@@ -202,9 +273,12 @@ async function lossCase(ctx: DrillContext, t: DnsTiming) {
     const recordChangeSeconds = moved ? round((last - t0) / 1000) : undefined;
     return {
       recordChangeSeconds,
-      firstRecordChangeSeconds: moved ? round((Math.min(...changes.map((c) => c.at)) - t0) / 1000) : undefined,
+      firstRecordChangeSeconds: moved
+        ? round((Math.min(...changes.map((c) => c.at)) - t0) / 1000)
+        : undefined,
       ttlSeconds: lab.ttl,
-      worstCaseClientSeconds: recordChangeSeconds === undefined ? undefined : round(recordChangeSeconds + lab.ttl),
+      worstCaseClientSeconds:
+        recordChangeSeconds === undefined ? undefined : round(recordChangeSeconds + lab.ttl),
       namesMoved: new Set(changes.map((c) => c.name)).size,
       names: lab.names.length,
       movedBackAfterIuReturned: back,
@@ -213,7 +287,11 @@ async function lossCase(ctx: DrillContext, t: DnsTiming) {
 }
 
 /** Cases that must not move anything; returns the number of record changes seen. */
-async function quietCase(ctx: DrillContext, t: DnsTiming, fault: "single-probe" | "flapping" | "checker-cut-off") {
+async function quietCase(
+  ctx: DrillContext,
+  t: DnsTiming,
+  fault: "single-probe" | "flapping" | "checker-cut-off",
+) {
   return withLab(ctx, t, async (lab) => {
     const interval = t.intervalSeconds * 1000;
     if (fault === "single-probe") {
@@ -266,7 +344,8 @@ export async function runDnsFlip(
     ["nothing moved back after IU returned", loss.movedBackAfterIuReturned === 0],
   ];
   const single = q("single-probe");
-  if (single) targets.push(["0 flips on a single failed probe", single.flips === 0 && single.failedProbes >= 1]);
+  if (single)
+    targets.push(["0 flips on a single failed probe", single.flips === 0 && single.failedProbes >= 1]);
   const flap = q("flapping");
   if (flap) targets.push(["0 flips while IU flaps", flap.flips === 0]);
   const cut = q("checker-cut-off");
@@ -291,7 +370,8 @@ export function stackTiming(): DnsTiming {
 export const DNS_SCENARIOS: DrillScenario[] = [
   {
     name: "dns-flip",
-    description: "IU's edge lost: the witness's checker moves the public names to TACC (<= 60 s + TTL); one failed probe, a flapping IU, a cut-off checker: 0 flips",
+    description:
+      "IU's edge lost: the witness's checker moves the public names to TACC (<= 60 s + TTL); one failed probe, a flapping IU, a cut-off checker: 0 flips",
     timeoutSeconds: 900,
     run: (ctx) => runDnsFlip(ctx, stackTiming()),
   },

@@ -64,10 +64,38 @@ function openssl(args: string[], input?: string): string {
 function pebbleListenerCert(dir: string): { ca: string; cert: string; key: string } {
   const p = (f: string) => join(dir, f);
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  openssl(["req", "-x509", ...ec, "-days", "1", "-subj", "/CN=jsp lab ACME API CA", "-keyout", p("api-ca.key"), "-out", p("api-ca.pem")]);
+  openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=jsp lab ACME API CA",
+    "-keyout",
+    p("api-ca.key"),
+    "-out",
+    p("api-ca.pem"),
+  ]);
   openssl(["req", ...ec, "-subj", "/CN=pebble", "-keyout", p("api.key"), "-out", p("api.csr")]);
   writeFileSync(p("api.ext"), `subjectAltName=IP:${TLS_LAB_ADDRESSES.pebble}\n`);
-  openssl(["x509", "-req", "-in", p("api.csr"), "-CA", p("api-ca.pem"), "-CAkey", p("api-ca.key"), "-CAcreateserial", "-days", "1", "-extfile", p("api.ext"), "-out", p("api.pem")]);
+  openssl([
+    "x509",
+    "-req",
+    "-in",
+    p("api.csr"),
+    "-CA",
+    p("api-ca.pem"),
+    "-CAkey",
+    p("api-ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    p("api.ext"),
+    "-out",
+    p("api.pem"),
+  ]);
   return { ca: p("api-ca.pem"), cert: p("api.pem"), key: p("api.key") };
 }
 
@@ -139,7 +167,22 @@ async function startPebble(lab: Lab, dir: string, authzReuse: number, defaultIp:
     ns,
     "pebble-challtestsrv",
     "pebble-challtestsrv",
-    ["-defaultIPv4", defaultIp, "-defaultIPv6", "", "-dns01", `${a.dns}:8053`, "-http01", "", "-https01", "", "-tlsalpn01", "", "-management", `${a.dns}:8055`],
+    [
+      "-defaultIPv4",
+      defaultIp,
+      "-defaultIPv6",
+      "",
+      "-dns01",
+      `${a.dns}:8053`,
+      "-http01",
+      "",
+      "-https01",
+      "",
+      "-tlsalpn01",
+      "",
+      "-management",
+      `${a.dns}:8055`,
+    ],
     join(dir, "challtestsrv.log"),
   );
   startInNs(
@@ -147,18 +190,34 @@ async function startPebble(lab: Lab, dir: string, authzReuse: number, defaultIp:
     "pebble",
     "env",
     // no artificial validation delay; Pebble's 5 % bad nonces stay on (lego must retry them)
-    ["PEBBLE_VA_NOSLEEP=1", `PEBBLE_AUTHZREUSE=${authzReuse}`, "pebble", "-config", cfg, "-dnsserver", `${a.dns}:8053`],
+    [
+      "PEBBLE_VA_NOSLEEP=1",
+      `PEBBLE_AUTHZREUSE=${authzReuse}`,
+      "pebble",
+      "-config",
+      cfg,
+      "-dnsserver",
+      `${a.dns}:8053`,
+    ],
     join(dir, "pebble.log"),
   );
   return { ns, apiCa: api.ca };
 }
 
 /** haproxy.cfg as the site stack renders it (TLS on), with lab addresses and paths. */
-export function labEdgeConfig(site: LabSite, c: SiteConfig, d: { dir: string; root: string; verifyName: string }): string {
+export function labEdgeConfig(
+  site: LabSite,
+  c: SiteConfig,
+  d: { dir: string; root: string; verifyName: string },
+): string {
   const a = TLS_LAB_ADDRESSES;
   const e = c.edge!;
   const other: LabSite = site === "iu" ? "tacc" : "iu";
-  const paths = { adminSocket: join(d.dir, "admin.sock"), stateFile: join(d.dir, "server-state"), slotsMap: join(d.dir, "jsp-slots.map") };
+  const paths = {
+    adminSocket: join(d.dir, "admin.sock"),
+    stateFile: join(d.dir, "server-state"),
+    slotsMap: join(d.dir, "jsp-slots.map"),
+  };
   writeFileSync(paths.slotsMap, renderSlotsMap({ liveSlot: e.live, preliveSlot: e.prelive }));
   return renderHaproxyConfig(
     edgeHaproxyInput({
@@ -180,7 +239,11 @@ export function labEdgeConfig(site: LabSite, c: SiteConfig, d: { dir: string; ro
         certFile: join(d.dir, "certs", "jsp-public.pem"),
         thumbprintEnv: ACME_THUMBPRINT_ENV,
         hsts: c.tls?.hsts.enabled
-          ? { maxAgeSeconds: c.tls.hsts.maxAgeSeconds, includeSubDomains: c.tls.hsts.includeSubDomains, preload: c.tls.hsts.preload }
+          ? {
+              maxAgeSeconds: c.tls.hsts.maxAgeSeconds,
+              includeSubDomains: c.tls.hsts.includeSubDomains,
+              preload: c.tls.hsts.preload,
+            }
           : undefined,
         // the lab's CA bundle for the peer hop is Pebble's root (production: the system bundle)
         peer: { caFile: d.root, verifyName: d.verifyName },
@@ -200,9 +263,13 @@ function readEnvFile(file: string): Record<string, string> {
 
 function runScript(ns: string, file: string, env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", ns, "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), "bash", file], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "ip",
+      ["netns", "exec", ns, "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), "bash", file],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
     child.stderr.on("data", (b: Buffer) => (out += b.toString()));
@@ -218,7 +285,15 @@ function runScript(ns: string, file: string, env: Record<string, string>): Promi
 async function startEdge(
   lab: Lab,
   site: LabSite,
-  o: { dir: string; root: string; accountKey: string; directory: string; apiCa: string; names: string[]; scripts: { node: string } },
+  o: {
+    dir: string;
+    root: string;
+    accountKey: string;
+    directory: string;
+    apiCa: string;
+    names: string[];
+    scripts: { node: string };
+  },
 ): Promise<LabEdge> {
   const a = TLS_LAB_ADDRESSES;
   const c = stackConfig(site);
@@ -226,7 +301,13 @@ async function startEdge(
   mkdirSync(join(dir, "certs"), { recursive: true });
   const ns = lab.host(`${site}e`, [a[site].edge]).ns;
   const nodeNs = lab.host(`${site}n`, [a[site].node]).ns;
-  startInNs(nodeNs, `${site}-node`, process.execPath, [o.scripts.node, `${site}-node`, a[site].node, "30080", "15021,30021"], join(dir, "node.log"));
+  startInNs(
+    nodeNs,
+    `${site}-node`,
+    process.execPath,
+    [o.scripts.node, `${site}-node`, a[site].node, "30080", "15021,30021"],
+    join(dir, "node.log"),
+  );
   const haproxyEnv = join(dir, "jsp-edge.env");
   writeFileSync(haproxyEnv, `JSP_STATS_PASSWORD=${LAB_STATS_PASSWORD}\n`, { mode: 0o600 });
   const state = join(dir, "lego");
@@ -249,17 +330,32 @@ async function startEdge(
   const keyPath = legoAccountKeyPath(state, o.directory, EMAIL);
   mkdirSync(join(keyPath, ".."), { recursive: true });
   writeFileSync(keyPath, o.accountKey, { mode: 0o600 });
-  const files = { bootstrap: join(dir, "jsp-acme-bootstrap"), renew: join(dir, "jsp-acme-renew"), deploy: join(dir, "jsp-acme-deploy") };
+  const files = {
+    bootstrap: join(dir, "jsp-acme-bootstrap"),
+    renew: join(dir, "jsp-acme-renew"),
+    deploy: join(dir, "jsp-acme-deploy"),
+  };
   writeFileSync(files.bootstrap, renderAcmeBootstrap(), { mode: 0o755 });
   writeFileSync(files.renew, renderAcmeRenew(), { mode: 0o755 });
   writeFileSync(files.deploy, renderAcmeDeploy(), { mode: 0o755 });
-  const scriptEnv = { JSP_ACME_ENV: env, JSP_ACME_DEPLOY: files.deploy, PATH: process.env.PATH ?? "/usr/bin:/bin" };
+  const scriptEnv = {
+    JSP_ACME_ENV: env,
+    JSP_ACME_DEPLOY: files.deploy,
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+  };
   const script = (name: "jsp-acme-bootstrap" | "jsp-acme-renew" | "jsp-acme-deploy") =>
     runScript(ns, files[name.replace("jsp-acme-", "") as keyof typeof files], scriptEnv);
   await script("jsp-acme-bootstrap");
   const cfgFile = join(dir, "haproxy.cfg");
   writeFileSync(cfgFile, labEdgeConfig(site, c, { dir, root: o.root, verifyName: o.names[0] }));
-  const haproxy = await startHaproxy(ns, `haproxy-${site}`, cfgFile, socket, join(dir, "haproxy.log"), readEnvFile(haproxyEnv));
+  const haproxy = await startHaproxy(
+    ns,
+    `haproxy-${site}`,
+    cfgFile,
+    socket,
+    join(dir, "haproxy.log"),
+    readEnvFile(haproxyEnv),
+  );
   // the fallback the deploy script uses when the runtime API refuses: a hitless reload
   acme = { ...acme, reloadCommand: `kill -USR2 ${haproxy.proc.pid}` };
   writeEnv();
@@ -290,7 +386,11 @@ export async function startTlsLab(o: TlsLabOptions): Promise<TlsLab> {
   const client = lab.host("cli", [a.client]).ns;
   const pebble = await startPebble(lab, o.dir, o.authzReuse, a.iu.edge);
   const directory = `https://${a.pebble}:14000/dir`;
-  const up = await waitFor(() => curl(client, ["--cacert", pebble.apiCa, directory]).includes("newOrder"), 10_000, 100);
+  const up = await waitFor(
+    () => curl(client, ["--cacert", pebble.apiCa, directory]).includes("newOrder"),
+    10_000,
+    100,
+  );
   if (!up) throw new Error(`Pebble did not come up; see ${join(o.dir, "pebble.log")}`);
   const rootFile = join(o.dir, "pebble-root.pem");
   writeFileSync(rootFile, curl(client, ["--cacert", pebble.apiCa, `https://${a.pebble}:15000/roots/0`]));
@@ -299,7 +399,15 @@ export async function startTlsLab(o: TlsLabOptions): Promise<TlsLab> {
   const edges: TlsLab["edges"] = {};
   for (const site of o.sites) {
     const names = o.names?.[site] ?? certificateNames(stackConfig(site));
-    edges[site] = await startEdge(lab, site, { dir: o.dir, root: rootFile, accountKey, directory, apiCa: pebble.apiCa, names, scripts });
+    edges[site] = await startEdge(lab, site, {
+      dir: o.dir,
+      root: rootFile,
+      accountKey,
+      directory,
+      apiCa: pebble.apiCa,
+      names,
+      scripts,
+    });
     o.log(`  tls lab: ${site} edge up at ${a[site].edge} for ${names.join(", ")}`);
   }
   // a site's own operator name always resolves to that site (the CA's DNS says so)
@@ -339,13 +447,35 @@ export interface TlsHandshake {
  * args pick a protocol (`-tls1`) or ciphers. Reports protocol, cipher, verification, the
  * certificate's names and serial.
  */
-export function sClient(lab: TlsLab, address: string, port: number, servername: string, extra: string[] = []): TlsHandshake {
+export function sClient(
+  lab: TlsLab,
+  address: string,
+  port: number,
+  servername: string,
+  extra: string[] = [],
+): TlsHandshake {
   let output = "";
   let ok = true;
   try {
     output = execFileSync(
       "ip",
-      ["netns", "exec", lab.client, "openssl", "s_client", "-connect", `${address}:${port}`, "-servername", servername, "-CAfile", lab.rootFile, "-verify_return_error", "-verify_hostname", servername, ...extra],
+      [
+        "netns",
+        "exec",
+        lab.client,
+        "openssl",
+        "s_client",
+        "-connect",
+        `${address}:${port}`,
+        "-servername",
+        servername,
+        "-CAfile",
+        lab.rootFile,
+        "-verify_return_error",
+        "-verify_hostname",
+        servername,
+        ...extra,
+      ],
       { input: "", encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], timeout: 10_000 },
     );
   } catch (err) {
@@ -376,7 +506,10 @@ export function sClient(lab: TlsLab, address: string, port: number, servername: 
 /** The certificate HAProxy serves now, from its runtime API (`show ssl cert`). */
 export async function servedCertificate(edge: LabEdge): Promise<{ serial?: string; fingerprint?: string }> {
   const text = await runtimeApi(edge.socket, `show ssl cert ${edge.certFile}`);
-  return { serial: /^Serial: (\S+)/m.exec(text)?.[1], fingerprint: /^SHA1 FingerPrint: (\S+)/m.exec(text)?.[1] };
+  return {
+    serial: /^Serial: (\S+)/m.exec(text)?.[1],
+    fingerprint: /^SHA1 FingerPrint: (\S+)/m.exec(text)?.[1],
+  };
 }
 
 /**
@@ -423,13 +556,34 @@ export interface TlsRequest {
   err?: string;
 }
 
-export function runTlsLoad(lab: TlsLab, address: string, servername: string, rate: number, seconds: number): Promise<TlsRequest[]> {
+export function runTlsLoad(
+  lab: TlsLab,
+  address: string,
+  servername: string,
+  rate: number,
+  seconds: number,
+): Promise<TlsRequest[]> {
   const script = join(lab.dir, "tls-load.cjs");
   writeFileSync(script, TLS_LOAD_JS);
   return new Promise((resolve, reject) => {
-    const child = spawn("ip", ["netns", "exec", lab.client, process.execPath, script, address, servername, String(rate), String(seconds), lab.rootFile], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        lab.client,
+        process.execPath,
+        script,
+        address,
+        servername,
+        String(rate),
+        String(seconds),
+        lab.rootFile,
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
@@ -450,5 +604,12 @@ export function runTlsLoad(lab: TlsLab, address: string, servername: string, rat
 export function labCurl(lab: TlsLab, url: string, address: string, extra: string[] = []): string {
   const u = new URL(url);
   const port = u.port || (u.protocol === "https:" ? "443" : "80");
-  return curl(lab.client, ["--cacert", lab.rootFile, "--resolve", `${u.hostname}:${port}:${address}`, ...extra, url]);
+  return curl(lab.client, [
+    "--cacert",
+    lab.rootFile,
+    "--resolve",
+    `${u.hostname}:${port}:${address}`,
+    ...extra,
+    url,
+  ]);
 }

@@ -12,7 +12,12 @@ import type { CheckerConfig } from "./config";
 import { decide, Decision, EdgeState, prune, Sample, Target } from "./decide";
 
 /** GET http://<address>:<port><path>: 200 up, another answer degraded, none down. */
-export function probeEdge(address: string, port: number, path: string, timeoutMs: number): Promise<EdgeState> {
+export function probeEdge(
+  address: string,
+  port: number,
+  path: string,
+  timeoutMs: number,
+): Promise<EdgeState> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (s: EdgeState) => {
@@ -21,10 +26,13 @@ export function probeEdge(address: string, port: number, path: string, timeoutMs
         resolve(s);
       }
     };
-    const req = request({ host: address, port, path, method: "GET", timeout: timeoutMs, agent: false }, (res) => {
-      res.resume();
-      finish(res.statusCode === 200 ? "up" : "degraded");
-    });
+    const req = request(
+      { host: address, port, path, method: "GET", timeout: timeoutMs, agent: false },
+      (res) => {
+        res.resume();
+        finish(res.statusCode === 200 ? "up" : "degraded");
+      },
+    );
     req.on("timeout", () => {
       req.destroy();
       finish("down");
@@ -44,7 +52,11 @@ export interface CheckerEvent {
   [k: string]: unknown;
 }
 
-export function record(cfg: CheckerConfig, event: string, detail: Record<string, unknown> = {}): CheckerEvent {
+export function record(
+  cfg: CheckerConfig,
+  event: string,
+  detail: Record<string, unknown> = {},
+): CheckerEvent {
   const e: CheckerEvent = { at: new Date().toISOString(), event, ...detail };
   mkdirSync(cfg.stateDir, { recursive: true });
   appendFileSync(join(cfg.stateDir, "events.jsonl"), `${JSON.stringify(e)}\n`);
@@ -87,7 +99,12 @@ export function designateBackend(cfg: CheckerConfig): NamesBackend {
   const cred = JSON.parse(readFileSync(file, "utf8")) as { id?: string; secret?: string };
   if (!cred.id || !cred.secret) throw new Error(`dns checker: ${file} must hold {"id", "secret"}`);
   const client = new DesignateClient(
-    { authUrl: a.authUrl, region: a.region, applicationCredentialId: cred.id, applicationCredentialSecret: cred.secret },
+    {
+      authUrl: a.authUrl,
+      region: a.region,
+      applicationCredentialId: cred.id,
+      applicationCredentialSecret: cred.secret,
+    },
     { timeoutMs: Math.max(2000, cfg.probe.timeoutMs) },
   );
   let zoneId: string | undefined;
@@ -108,7 +125,10 @@ export function commandBackend(cfg: CheckerConfig): NamesBackend {
   const a = cfg.action;
   // Without an API to read, the checker's own record says where the names are: its last
   // "moved", until an operator who moved them back says so (`jsp-dns-checker reset --yes`).
-  const last = () => readEvents(cfg).filter((e) => e.event === "moved" || e.event === "reset").pop();
+  const last = () =>
+    readEvents(cfg)
+      .filter((e) => e.event === "moved" || e.event === "reset")
+      .pop();
   return {
     target: async () => (last()?.event === "moved" ? "to" : "from"),
     move: () =>
@@ -126,7 +146,8 @@ export function commandBackend(cfg: CheckerConfig): NamesBackend {
               DNS_FROM_ADDRESS: cfg.from.address,
             },
           },
-          (err) => (err ? reject(new Error(`${a.argv[0]} failed (${err.code ?? "timeout"})`)) : resolve(cfg.names)),
+          (err) =>
+            err ? reject(new Error(`${a.argv[0]} failed (${err.code ?? "timeout"})`)) : resolve(cfg.names),
         );
       }),
   };
@@ -161,12 +182,17 @@ export async function tick(
     const moved = await backend.move();
     return { sample, target, decision, moved };
   } catch (err) {
-    return { sample, target, decision: { action: "none", reason: `moving the names failed: ${(err as Error).message}` } };
+    return {
+      sample,
+      target,
+      decision: { action: "none", reason: `moving the names failed: ${(err as Error).message}` },
+    };
   }
 }
 
 export async function runChecker(cfg: CheckerConfig, opts: RunOptions = {}): Promise<void> {
-  const backend = opts.backend ?? (cfg.action.kind === "designate" ? designateBackend(cfg) : commandBackend(cfg));
+  const backend =
+    opts.backend ?? (cfg.action.kind === "designate" ? designateBackend(cfg) : commandBackend(cfg));
   let history: Sample[] = [];
   let lastReason = "";
   record(cfg, "started", { from: cfg.from, to: cfg.to, names: cfg.names, policy: cfg.policy });
@@ -175,12 +201,22 @@ export async function runChecker(cfg: CheckerConfig, opts: RunOptions = {}): Pro
     const r = await tick(cfg, backend, history);
     history = prune(history, cfg.policy, r.sample.at);
     if (r.moved) {
-      record(cfg, "moved", { names: r.moved, to: cfg.to, reason: r.decision.reason, evidence: r.decision.evidence });
+      record(cfg, "moved", {
+        names: r.moved,
+        to: cfg.to,
+        reason: r.decision.reason,
+        evidence: r.decision.evidence,
+      });
     } else if (r.decision.reason !== lastReason) {
       record(cfg, "decision", { target: r.target, sample: r.sample, reason: r.decision.reason });
     }
     lastReason = r.decision.reason;
-    writeState(cfg, { at: new Date().toISOString(), target: r.target, lastSample: r.sample, decision: r.decision });
+    writeState(cfg, {
+      at: new Date().toISOString(),
+      target: r.target,
+      lastSample: r.sample,
+      decision: r.decision,
+    });
     const wait = cfg.intervalSeconds * 1000 - (Date.now() - started);
     if (wait > 0) await new Promise((res) => setTimeout(res, wait));
   }

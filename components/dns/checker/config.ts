@@ -93,7 +93,11 @@ export function parseCheckerConfig(text: string): CheckerConfig {
   }
   const o = obj(raw, "(root)");
   const names = o.names;
-  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === "string" && n.endsWith("."))) {
+  if (
+    !Array.isArray(names) ||
+    names.length === 0 ||
+    !names.every((n) => typeof n === "string" && n.endsWith("."))
+  ) {
     fail("names", "must be a non-empty list of absolute names (with the trailing dot)");
   }
   const p = obj(o.probe, "probe");
@@ -111,13 +115,21 @@ export function parseCheckerConfig(text: string): CheckerConfig {
   }
   const intervalSeconds = num(o, "intervalSeconds", "");
   if (intervalSeconds <= 0 || intervalSeconds * policy.minSamples > policy.windowSeconds) {
-    fail("intervalSeconds", "must be > 0 and leave room for policy.minSamples samples in policy.windowSeconds");
+    fail(
+      "intervalSeconds",
+      "must be > 0 and leave room for policy.minSamples samples in policy.windowSeconds",
+    );
   }
   const from = site(o.from, "from");
   const to = site(o.to, "to");
   if (from.site === to.site || from.address === to.address) fail("to", "must be another site than from");
-  const probe = { port: num(p, "port", "probe."), path: str(p, "path", "probe."), timeoutMs: num(p, "timeoutMs", "probe.") };
-  if (probe.timeoutMs >= intervalSeconds * 1000) fail("probe.timeoutMs", "must be shorter than intervalSeconds");
+  const probe = {
+    port: num(p, "port", "probe."),
+    path: str(p, "path", "probe."),
+    timeoutMs: num(p, "timeoutMs", "probe."),
+  };
+  if (probe.timeoutMs >= intervalSeconds * 1000)
+    fail("probe.timeoutMs", "must be shorter than intervalSeconds");
   return {
     zone: str(o, "zone", ""),
     names: names as string[],

@@ -45,7 +45,8 @@ export function validatePolicy(p: Policy): void {
   };
   if (!(p.windowSeconds >= 1)) bad("windowSeconds", "must be at least 1");
   if (!(Number.isInteger(p.minSamples) && p.minSamples >= 3)) bad("minSamples", "must be an integer >= 3");
-  if (!(Number.isInteger(p.maxTransitions) && p.maxTransitions >= 0)) bad("maxTransitions", "must be an integer >= 0");
+  if (!(Number.isInteger(p.maxTransitions) && p.maxTransitions >= 0))
+    bad("maxTransitions", "must be an integer >= 0");
   if (!(p.flapLookbackSeconds >= p.windowSeconds)) bad("flapLookbackSeconds", "must be >= windowSeconds");
 }
 
@@ -57,16 +58,23 @@ export function evidence(s: Sample): boolean {
 /** Changes between `from` answering and not answering, in time order. */
 export function transitions(samples: readonly Sample[]): number {
   let n = 0;
-  for (let i = 1; i < samples.length; i++) if ((samples[i].from === "down") !== (samples[i - 1].from === "down")) n++;
+  for (let i = 1; i < samples.length; i++)
+    if ((samples[i].from === "down") !== (samples[i - 1].from === "down")) n++;
   return n;
 }
 
 export function decide(history: readonly Sample[], target: Target, policy: Policy, now: number): Decision {
   if (target === "to") {
-    return { action: "none", reason: "the names point at the standby site; moving them back is an operator's call" };
+    return {
+      action: "none",
+      reason: "the names point at the standby site; moving them back is an operator's call",
+    };
   }
   if (target === "other") {
-    return { action: "none", reason: "the names point at neither site's edge (changed by hand?); an operator decides" };
+    return {
+      action: "none",
+      reason: "the names point at neither site's edge (changed by hand?); an operator decides",
+    };
   }
   if (target === "unknown") {
     return { action: "none", reason: "cannot read the records from the DNS service; nothing can be moved" };
@@ -74,7 +82,13 @@ export function decide(history: readonly Sample[], target: Target, policy: Polic
   const latest = history[history.length - 1];
   if (!latest) return { action: "none", reason: "no samples yet" };
   if (latest.from !== "down") {
-    return { action: "none", reason: latest.from === "up" ? "primary edge healthy" : "primary edge answers (it forwards to the standby itself)" };
+    return {
+      action: "none",
+      reason:
+        latest.from === "up"
+          ? "primary edge healthy"
+          : "primary edge answers (it forwards to the standby itself)",
+    };
   }
   const windowStart = now - policy.windowSeconds * 1000;
   const inWindow = history.filter((s) => s.at >= windowStart && s.at <= now);
@@ -95,16 +109,25 @@ export function decide(history: readonly Sample[], target: Target, policy: Polic
   }
   const answered = inWindow.filter((s) => s.from !== "down").length;
   if (answered > 0) {
-    return { action: "none", reason: `the primary edge answered in ${answered} sample(s) of the last ${policy.windowSeconds} s` };
+    return {
+      action: "none",
+      reason: `the primary edge answered in ${answered} sample(s) of the last ${policy.windowSeconds} s`,
+    };
   }
   if (inWindow.length < policy.minSamples) {
-    return { action: "none", reason: `only ${inWindow.length} of ${policy.minSamples} samples in the window` };
+    return {
+      action: "none",
+      reason: `only ${inWindow.length} of ${policy.minSamples} samples in the window`,
+    };
   }
   // the evidence must span the window, not be a burst at its end
   const first = inWindow[0];
   const covered = (latest.at - first.at) / 1000;
   if (covered < policy.windowSeconds * 0.8) {
-    return { action: "none", reason: `silent for ${covered.toFixed(1)} s of the ${policy.windowSeconds} s window` };
+    return {
+      action: "none",
+      reason: `silent for ${covered.toFixed(1)} s of the ${policy.windowSeconds} s window`,
+    };
   }
   return {
     action: "flip",

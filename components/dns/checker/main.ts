@@ -37,16 +37,26 @@ export async function cli(argv: string[]): Promise<number> {
       } catch {
         state = undefined;
       }
-      console.log(JSON.stringify({ names: cfg.names, target, from: cfg.from, to: cfg.to, state, events: readEvents(cfg).slice(-10) }, null, 2));
+      console.log(
+        JSON.stringify(
+          { names: cfg.names, target, from: cfg.from, to: cfg.to, state, events: readEvents(cfg).slice(-10) },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     case "reset":
       if (cfg.action.kind !== "command") {
-        console.error("reset is for an outside DNS provider; with Designate the checker reads where the names point");
+        console.error(
+          "reset is for an outside DNS provider; with Designate the checker reads where the names point",
+        );
         return 2;
       }
       if (!values.yes) {
-        console.error("reset tells the checker the names point at the primary again; run again with --yes once they do");
+        console.error(
+          "reset tells the checker the names point at the primary again; run again with --yes once they do",
+        );
         return 2;
       }
       record(cfg, "reset", { by: process.env.SUDO_USER ?? "operator" });

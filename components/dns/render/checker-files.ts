@@ -41,7 +41,12 @@ export interface CheckerCloudPart {
 export function renderCheckerConfig(i: CheckerFilesInput): CheckerConfig {
   const action: CheckerAction =
     i.action.kind === "designate"
-      ? { kind: "designate", authUrl: i.action.authUrl, region: i.action.region, credentialFile: CHECKER_PATHS.credential }
+      ? {
+          kind: "designate",
+          authUrl: i.action.authUrl,
+          region: i.action.region,
+          credentialFile: CHECKER_PATHS.credential,
+        }
       : { kind: "command", argv: i.action.argv, timeoutSeconds: i.action.timeoutSeconds };
   return {
     zone: i.zone,

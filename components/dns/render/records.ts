@@ -51,7 +51,8 @@ export function recordKey(zone: string, fqdn: string): string {
 
 export function planRecords<A = string>(i: RecordPlanInput<A>): RecordPlan<A> {
   for (const [site, a] of Object.entries(i.addresses)) {
-    if (typeof a === "string" && !IP_RE.test(a)) throw new Error(`dns: address of ${site} "${a}" is not IPv4`);
+    if (typeof a === "string" && !IP_RE.test(a))
+      throw new Error(`dns: address of ${site} "${a}" is not IPv4`);
   }
   const records: Array<RecordSpec<A>> = [];
   const missing: string[] = [];
@@ -106,7 +107,9 @@ export function renderZoneFile(zone: string, records: readonly RecordSpec[]): st
   ];
   for (const r of [...records].sort((a, b) => a.name.localeCompare(b.name))) {
     for (const value of r.records) {
-      lines.push(`${relativeName(zone, r.name).padEnd(24)} ${String(r.ttl).padStart(6)} IN ${r.type} ${value}`);
+      lines.push(
+        `${relativeName(zone, r.name).padEnd(24)} ${String(r.ttl).padStart(6)} IN ${r.type} ${value}`,
+      );
     }
   }
   return `${lines.join("\n")}\n`;

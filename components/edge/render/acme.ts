@@ -70,10 +70,12 @@ function validate(i: AcmeInput): void {
   if (new Set(i.names).size !== i.names.length) fail("names", "must not repeat a name");
   if (!/^https:\/\/[^\s'"]+$/.test(i.directoryUrl)) fail("directoryUrl", "must be an https:// URL");
   if (!EMAIL_RE.test(i.email)) fail("email", `"${i.email}" must be an e-mail address`);
-  if (!(ACME_KEY_TYPES as readonly string[]).includes(i.keyType)) fail("keyType", `"${i.keyType}" is not a lego key type`);
+  if (!(ACME_KEY_TYPES as readonly string[]).includes(i.keyType))
+    fail("keyType", `"${i.keyType}" is not a lego key type`);
   if (!Number.isInteger(i.renewDaysBefore) || i.renewDaysBefore < 1) fail("renewDaysBefore", "must be >= 1");
   for (const [k, p] of Object.entries({ ...i.paths, directoryCaFile: i.directoryCaFile ?? "/" })) {
-    if (!p.startsWith("/") || /[\s'"]/.test(p)) fail(`paths.${k}`, `"${p}" must be an absolute path without spaces or quotes`);
+    if (!p.startsWith("/") || /[\s'"]/.test(p))
+      fail(`paths.${k}`, `"${p}" must be an absolute path without spaces or quotes`);
   }
 }
 
@@ -111,10 +113,7 @@ export function renderAcmeEnv(i: AcmeInput): string {
   return `${lines.join("\n")}\n`;
 }
 
-const SOURCE_ENV = [
-  "# shellcheck source=/dev/null",
-  `. "\${JSP_ACME_ENV:-${ACME_PATHS.env}}"`,
-];
+const SOURCE_ENV = ["# shellcheck source=/dev/null", `. "\${JSP_ACME_ENV:-${ACME_PATHS.env}}"`];
 
 /** Before HAProxy starts (and safe to re-run): thumbprint into HAProxy's env, placeholder certificate. */
 export function renderAcmeBootstrap(): string {
@@ -150,14 +149,14 @@ export function renderAcmeBootstrap(): string {
     'mv -f "$tmp" "$HAPROXY_ENV"',
     'if [ ! -s "$ACME_CERT_FILE" ]; then',
     "  # Placeholder so HAProxy can bind 443; jsp-acme-deploy replaces it without a reload.",
-    '  first=${ACME_DOMAINS%% *}',
+    "  first=${ACME_DOMAINS%% *}",
     "  # shellcheck disable=SC2086 # one DNS: entry per name: the split is wanted",
     '  san=$(printf "DNS:%s," $ACME_DOMAINS)',
-    '  work=$(mktemp -d)',
+    "  work=$(mktemp -d)",
     "  trap 'rm -rf \"$work\"' EXIT",
     "  (",
     "    umask 077",
-    '    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \\',
+    "    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \\",
     '      -subj "/CN=$first" -addext "subjectAltName=${san%,}" \\',
     '      -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null',
     '    cat "$work/cert.pem" "$work/key.pem" >"$ACME_CERT_FILE.new"',
@@ -180,8 +179,8 @@ export function renderAcmeRenew(): string {
     ...SOURCE_ENV,
     'args=(--path "$ACME_STATE" --server "$ACME_SERVER" --email "$ACME_EMAIL" --accept-tos',
     '  --key-type "$ACME_KEY_TYPE" --http --http.webroot "$ACME_WEBROOT")',
-    "for d in $ACME_DOMAINS; do args+=(-d \"$d\"); done",
-    'first=${ACME_DOMAINS%% *}',
+    'for d in $ACME_DOMAINS; do args+=(-d "$d"); done',
+    "first=${ACME_DOMAINS%% *}",
     'issued_for="$ACME_STATE/jsp-issued-for"',
     'if [ -s "$ACME_STATE/certificates/$first.crt" ] && [ "$(cat "$issued_for" 2>/dev/null)" = "$ACME_DOMAINS" ]; then',
     "  # jitter comes from the timer (RandomizedDelaySec), not from lego's own sleep",
@@ -205,7 +204,7 @@ export function renderAcmeDeploy(): string {
     "# connection. Only if the runtime API refuses, a hitless reload. Idempotent.",
     "set -euo pipefail",
     ...SOURCE_ENV,
-    'first=${ACME_DOMAINS%% *}',
+    "first=${ACME_DOMAINS%% *}",
     'crt="$ACME_STATE/certificates/$first.crt"',
     'key="$ACME_STATE/certificates/$first.key"',
     'if [ ! -s "$crt" ] || [ ! -s "$key" ]; then',

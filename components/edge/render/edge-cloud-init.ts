@@ -129,7 +129,14 @@ export function renderEdgeCloudInit(i: EdgeCloudInitInput): string {
     disable_root: true,
     package_update: true,
     packages: [
-      ...new Set(["curl", "haproxy", "keepalived", "socat", ...(i.tls?.packages ?? []), ...(i.extraPackages ?? [])]),
+      ...new Set([
+        "curl",
+        "haproxy",
+        "keepalived",
+        "socat",
+        ...(i.tls?.packages ?? []),
+        ...(i.extraPackages ?? []),
+      ]),
     ].sort(),
     write_files: [...ours, ...(i.extraFiles ?? [])],
     runcmd: [

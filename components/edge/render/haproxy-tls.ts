@@ -58,8 +58,10 @@ export function validateTls(t: EdgeTlsSettings, fail: (key: string, rule: string
   ] as const) {
     if (!p.startsWith("/") || /\s/.test(p)) fail(k, `"${p}" must be an absolute path without spaces`);
   }
-  if (!/^[A-Z_][A-Z0-9_]*$/.test(t.thumbprintEnv)) fail("tls.thumbprintEnv", "must be an environment variable name");
-  if (!HOST_RE.test(t.peer.verifyName)) fail("tls.peer.verifyName", `"${t.peer.verifyName}" must be a host name`);
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(t.thumbprintEnv))
+    fail("tls.thumbprintEnv", "must be an environment variable name");
+  if (!HOST_RE.test(t.peer.verifyName))
+    fail("tls.peer.verifyName", `"${t.peer.verifyName}" must be a host name`);
   if (t.hsts && (!Number.isInteger(t.hsts.maxAgeSeconds) || t.hsts.maxAgeSeconds < 0)) {
     fail("tls.hsts.maxAgeSeconds", "must be a whole number of seconds");
   }

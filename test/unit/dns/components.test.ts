@@ -9,7 +9,8 @@ import { promiseOf } from "../../harness/outputs";
 import { registeredArtifacts } from "../../../src/artifacts";
 
 const ZONE = "myalloc.projects.jetstream-cloud.org.";
-const ACCOUNT_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIlabaccountkeynotreal0123456789abcdefABCDEF\n-----END EC PRIVATE KEY-----\n";
+const ACCOUNT_KEY =
+  "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIlabaccountkeynotreal0123456789abcdefABCDEF\n-----END EC PRIVATE KEY-----\n";
 
 describe("DNS and TLS components", () => {
   let engine: MockEngine;
@@ -20,7 +21,11 @@ describe("DNS and TLS components", () => {
   let haproxyCfg: string;
 
   before(async () => {
-    engine = await installMocks({ project: "jetstream-paas", stack: "iu", config: { "openstack:region": "IU" } });
+    engine = await installMocks({
+      project: "jetstream-paas",
+      stack: "iu",
+      config: { "openstack:region": "IU" },
+    });
     const { DnsRecords, DnsChecker } = await import("../../../components/dns");
     const { EdgeProxy } = await import("../../../components/edge");
     const openstack = await import("@pulumi/openstack");
@@ -49,7 +54,14 @@ describe("DNS and TLS components", () => {
         to: "tacc",
         addresses: { iu: "198.51.100.15", tacc: "198.51.100.141" },
         probe: { port: 80, path: "/.well-known/jsp-edge-ready" },
-        policy: { intervalSeconds: 5, windowSeconds: 30, minSamples: 5, probeTimeoutMs: 2000, maxTransitions: 4, flapLookbackSeconds: 300 },
+        policy: {
+          intervalSeconds: 5,
+          windowSeconds: 30,
+          minSamples: 5,
+          probeTimeoutMs: 2000,
+          maxTransitions: 4,
+          flapLookbackSeconds: 300,
+        },
         designate: { authUrl: "https://js2.jetstream-cloud.org:5000/v3/", region: "IU" },
       },
     });
@@ -69,7 +81,11 @@ describe("DNS and TLS components", () => {
       peer: { site: "tacc", address: "198.51.100.140" },
       tls: {
         names: ["myalloc.projects.jetstream-cloud.org", "iu.myalloc.projects.jetstream-cloud.org"],
-        acme: { directoryUrl: "https://acme-v02.api.letsencrypt.org/directory", email: "ops@example.org", accountKey: pulumi.secret(ACCOUNT_KEY) },
+        acme: {
+          directoryUrl: "https://acme-v02.api.letsencrypt.org/directory",
+          email: "ops@example.org",
+          accountKey: pulumi.secret(ACCOUNT_KEY),
+        },
         hsts: { maxAgeSeconds: 63072000, includeSubDomains: false, preload: false },
       },
     });
@@ -83,9 +99,14 @@ describe("DNS and TLS components", () => {
   });
 
   it("plans the public names at the live site with their TTL, and one name per site", () => {
-    const sets = engine.ofType("openstack:dns/recordSet:RecordSet").filter((r) => r.name.startsWith("iu-dns-"));
+    const sets = engine
+      .ofType("openstack:dns/recordSet:RecordSet")
+      .filter((r) => r.name.startsWith("iu-dns-"));
     const byName = Object.fromEntries(sets.map((r) => [r.inputs.name, r.inputs]));
-    assert.deepEqual(Object.keys(byName).sort(), [ZONE, `iu.${ZONE}`, `tacc.${ZONE}`, `weather.${ZONE}`].sort());
+    assert.deepEqual(
+      Object.keys(byName).sort(),
+      [ZONE, `iu.${ZONE}`, `tacc.${ZONE}`, `weather.${ZONE}`].sort(),
+    );
     assert.deepEqual(byName[ZONE], {
       zoneId: byName[ZONE].zoneId,
       name: ZONE,
@@ -99,12 +120,29 @@ describe("DNS and TLS components", () => {
   });
 
   it("looks the Jetstream2 zone up by name, or creates one when asked", () => {
-    const ids = new Set(engine.ofType("openstack:dns/recordSet:RecordSet").filter((r) => r.name.startsWith("iu-dns-")).map((r) => r.inputs.zoneId));
+    const ids = new Set(
+      engine
+        .ofType("openstack:dns/recordSet:RecordSet")
+        .filter((r) => r.name.startsWith("iu-dns-"))
+        .map((r) => r.inputs.zoneId),
+    );
     assert.equal(ids.size, 1);
     const zone = engine.byName("lab-dns-zone");
-    assert.deepEqual(zone.inputs, { name: "lab.example.org.", email: "hostmaster@example.org", ttl: 3600, type: "PRIMARY", description: "jetstream-paas public entry" });
-    const lab = engine.ofType("openstack:dns/recordSet:RecordSet").filter((r) => r.name.startsWith("lab-dns-"));
-    assert.deepEqual(lab.map((r) => r.name), ["lab-dns-site-iu"], "the public name waits for its live site's address");
+    assert.deepEqual(zone.inputs, {
+      name: "lab.example.org.",
+      email: "hostmaster@example.org",
+      ttl: 3600,
+      type: "PRIMARY",
+      description: "jetstream-paas public entry",
+    });
+    const lab = engine
+      .ofType("openstack:dns/recordSet:RecordSet")
+      .filter((r) => r.name.startsWith("lab-dns-"));
+    assert.deepEqual(
+      lab.map((r) => r.name),
+      ["lab-dns-site-iu"],
+      "the public name waits for its live site's address",
+    );
   });
 
   it("leaves the public names' records to the checker and operators, the site names to Pulumi", () => {
@@ -129,7 +167,9 @@ describe("DNS and TLS components", () => {
     assert.ok(checkerFilesSecret);
     const cred = checkerFiles.find((f) => f.path === "/etc/jetstream-paas/dns-checker/credential.json")!;
     assert.equal((cred as { permissions?: string }).permissions, "0600");
-    const cfg = JSON.parse(checkerFiles.find((f) => f.path === "/etc/jetstream-paas/dns-checker/checker.json")!.content) as Record<string, unknown>;
+    const cfg = JSON.parse(
+      checkerFiles.find((f) => f.path === "/etc/jetstream-paas/dns-checker/checker.json")!.content,
+    ) as Record<string, unknown>;
     assert.deepEqual(cfg.from, { site: "iu", address: "198.51.100.15" });
     assert.deepEqual(cfg.probe, { port: 80, path: "/.well-known/jsp-edge-ready", timeoutMs: 2000 });
     assert.doesNotMatch(JSON.stringify(cfg), /secret"\s*:/);
@@ -148,6 +188,10 @@ describe("DNS and TLS components", () => {
     }
     const edgeComp = engine.byName("iu-edge");
     assert.equal((edgeComp.inputs.tls as { acme: { accountKey: string } }).acme.accountKey, "[secret]");
-    assert.equal((edgeComp.inputs.tls as { acme: { email: string } }).acme.email, "ops@example.org", "the rest of tls stays readable");
+    assert.equal(
+      (edgeComp.inputs.tls as { acme: { email: string } }).acme.email,
+      "ops@example.org",
+      "the rest of tls stays readable",
+    );
   });
 });

@@ -41,16 +41,24 @@ describe("dns checker decision", () => {
 
   it("never on one failed probe", () => {
     const h = history(200, (t) => [t === 100 ? "down" : "up", "up"]);
-    for (let k = 1; k <= h.length; k++) assert.equal(decide(h.slice(0, k), "from", POLICY, h[k - 1].at).action, "none");
+    for (let k = 1; k <= h.length; k++)
+      assert.equal(decide(h.slice(0, k), "from", POLICY, h[k - 1].at).action, "none");
   });
 
   it("never while the primary flaps (it answers inside every window), and not after it settles down from flapping", () => {
     const flap = history(300, (t) => [Math.floor(t / 15) % 2 === 0 ? "down" : "up", "up"]);
-    for (let k = 1; k <= flap.length; k++) assert.equal(decide(flap.slice(0, k), "from", POLICY, flap[k - 1].at).action, "none");
-    const thenDown = [...flap, ...history(60, () => ["down", "up"]).map((s) => ({ ...s, at: s.at + 305_000 }))];
+    for (let k = 1; k <= flap.length; k++)
+      assert.equal(decide(flap.slice(0, k), "from", POLICY, flap[k - 1].at).action, "none");
+    const thenDown = [
+      ...flap,
+      ...history(60, () => ["down", "up"]).map((s) => ({ ...s, at: s.at + 305_000 })),
+    ];
     const d = decide(thenDown, "from", POLICY, at(thenDown));
     assert.equal(d.action, "none");
-    assert.match(d.reason, /^flapping: the primary edge changed \d+ times in 300 s \(max 4\); an operator decides$/);
+    assert.match(
+      d.reason,
+      /^flapping: the primary edge changed \d+ times in 300 s \(max 4\); an operator decides$/,
+    );
     assert.ok(transitions(flap) > 4);
   });
 
@@ -58,7 +66,10 @@ describe("dns checker decision", () => {
     const h = history(120, (t) => (t >= 30 ? ["down", "down"] : ["up", "up"]));
     const d = decide(h, "from", POLICY, at(h));
     assert.equal(d.action, "none");
-    assert.match(d.reason, /standby edge was not healthy from here in \d+ sample\(s\): this checker may be the one cut off/);
+    assert.match(
+      d.reason,
+      /standby edge was not healthy from here in \d+ sample\(s\): this checker may be the one cut off/,
+    );
     // one bad standby sample inside the window is enough to hold
     const once = history(120, (t) => [t >= 30 ? "down" : "up", t === 110 ? "down" : "up"]);
     assert.equal(decide(once, "from", POLICY, at(once)).action, "none");
@@ -74,7 +85,15 @@ describe("dns checker decision", () => {
   it("never back: names at the standby stay there whatever the primary does", () => {
     const h = history(120, () => ["up", "down"]);
     assert.match(decide(h, "to", POLICY, at(h)).reason, /moving them back is an operator's call/);
-    assert.equal(decide(history(120, () => ["down", "up"]), "to", POLICY, T0 + 120_000).action, "none");
+    assert.equal(
+      decide(
+        history(120, () => ["down", "up"]),
+        "to",
+        POLICY,
+        T0 + 120_000,
+      ).action,
+      "none",
+    );
   });
 
   it("holds when the records cannot be read or point elsewhere; finishes a partial move", () => {
@@ -105,7 +124,12 @@ describe("dns checker config file", () => {
     probe: { port: 80, path: "/.well-known/jsp-edge-ready", timeoutMs: 2000 },
     intervalSeconds: 5,
     policy: POLICY,
-    action: { kind: "designate", authUrl: "http://127.0.0.1:5000/v3", region: "IU", credentialFile: "/tmp/c.json" },
+    action: {
+      kind: "designate",
+      authUrl: "http://127.0.0.1:5000/v3",
+      region: "IU",
+      credentialFile: "/tmp/c.json",
+    },
     stateDir: "/tmp/s",
   };
   it("reads a rendered config", () => {
@@ -114,9 +138,21 @@ describe("dns checker config file", () => {
   const bad: Array<[string, unknown, RegExp]> = [
     ["relative names", { ...good, names: ["www"] }, /names must be a non-empty list of absolute names/],
     ["the same site twice", { ...good, to: good.from }, /to must be another site than from/],
-    ["one-sample evidence", { ...good, policy: { ...POLICY, minSamples: 1 } }, /policy minSamples must be an integer >= 3/],
-    ["a probe longer than the interval", { ...good, probe: { ...good.probe, timeoutMs: 6000 } }, /probe\.timeoutMs must be shorter/],
-    ["an unknown action", { ...good, action: { kind: "route53" } }, /action\.kind must be designate or command/],
+    [
+      "one-sample evidence",
+      { ...good, policy: { ...POLICY, minSamples: 1 } },
+      /policy minSamples must be an integer >= 3/,
+    ],
+    [
+      "a probe longer than the interval",
+      { ...good, probe: { ...good.probe, timeoutMs: 6000 } },
+      /probe\.timeoutMs must be shorter/,
+    ],
+    [
+      "an unknown action",
+      { ...good, action: { kind: "route53" } },
+      /action\.kind must be designate or command/,
+    ],
   ];
   for (const [what, cfg, msg] of bad) {
     it(`refuses ${what}`, () => assert.throws(() => parseCheckerConfig(JSON.stringify(cfg)), msg));

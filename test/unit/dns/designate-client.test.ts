@@ -54,18 +54,40 @@ describe("Designate client", () => {
     const view = await readNames(client, zoneId, [ZONE, `weather.${ZONE}`], { iu: IU, tacc: TACC });
     assert.equal(view.target, "mixed");
     assert.deepEqual(await pointNames(client, zoneId, [ZONE, `weather.${ZONE}`], TACC), [`weather.${ZONE}`]);
-    assert.equal((await readNames(client, zoneId, [ZONE, `weather.${ZONE}`], { iu: IU, tacc: TACC })).target, "tacc");
-    assert.deepEqual(fake.changes.map((c) => [c.name, c.to]), [[ZONE, [TACC]], [`weather.${ZONE}`, [TACC]]]);
+    assert.equal(
+      (await readNames(client, zoneId, [ZONE, `weather.${ZONE}`], { iu: IU, tacc: TACC })).target,
+      "tacc",
+    );
+    assert.deepEqual(
+      fake.changes.map((c) => [c.name, c.to]),
+      [
+        [ZONE, [TACC]],
+        [`weather.${ZONE}`, [TACC]],
+      ],
+    );
   });
 
   it("says plainly when the credential is refused, without echoing it", async () => {
-    const bad = new DesignateClient({ authUrl: fake.authUrl, region: "IU", applicationCredentialId: "cred-id", applicationCredentialSecret: "wrong-secret" });
+    const bad = new DesignateClient({
+      authUrl: fake.authUrl,
+      region: "IU",
+      applicationCredentialId: "cred-id",
+      applicationCredentialSecret: "wrong-secret",
+    });
     await assert.rejects(bad.zoneId(ZONE), (err: Error) => {
       assert.equal(err.message, "Keystone refused the application credential (HTTP 401)");
       return true;
     });
-    const noRegion = new DesignateClient({ authUrl: fake.authUrl, region: "TACC", applicationCredentialId: "cred-id", applicationCredentialSecret: "cred-secret-0123456789" });
+    const noRegion = new DesignateClient({
+      authUrl: fake.authUrl,
+      region: "TACC",
+      applicationCredentialId: "cred-id",
+      applicationCredentialSecret: "cred-secret-0123456789",
+    });
     await assert.rejects(noRegion.zoneId(ZONE), /the catalog has no public dns endpoint in region TACC/);
-    await assert.rejects(client.zoneId("other.example.org."), /no zone other\.example\.org\. in this project/);
+    await assert.rejects(
+      client.zoneId("other.example.org."),
+      /no zone other\.example\.org\. in this project/,
+    );
   });
 });

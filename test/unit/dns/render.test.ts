@@ -19,7 +19,11 @@ describe("public names", () => {
     assert.ok(!isZoneName("org."));
   });
   it("puts the base name first, then the app names sorted, once each", () => {
-    assert.deepEqual(publicNames(ZONE, "@", ["weather", "api", `api.${ZONE}`]), [ZONE, `api.${ZONE}`, `weather.${ZONE}`]);
+    assert.deepEqual(publicNames(ZONE, "@", ["weather", "api", `api.${ZONE}`]), [
+      ZONE,
+      `api.${ZONE}`,
+      `weather.${ZONE}`,
+    ]);
   });
 });
 
@@ -57,7 +61,15 @@ describe("record plan", () => {
   });
   it("refuses an address that is not IPv4", () => {
     assert.throws(
-      () => planRecords({ zone: ZONE, publicNames: [ZONE], live: "iu", ttl: 60, siteTtl: 300, addresses: { iu: "x" } }),
+      () =>
+        planRecords({
+          zone: ZONE,
+          publicNames: [ZONE],
+          live: "iu",
+          ttl: 60,
+          siteTtl: 300,
+          addresses: { iu: "x" },
+        }),
       /dns: address of iu "x" is not IPv4/,
     );
   });
@@ -72,7 +84,12 @@ describe("checker files", () => {
     probe: { port: 80, path: "/.well-known/jsp-edge-ready", timeoutMs: 2000 },
     intervalSeconds: 5,
     policy: { windowSeconds: 30, minSamples: 5, maxTransitions: 4, flapLookbackSeconds: 300 },
-    action: { kind: "designate", authUrl: "https://js2.jetstream-cloud.org:5000/v3/", region: "IU", credential: { id: "id1", secret: "s3cr3t-value-x" } },
+    action: {
+      kind: "designate",
+      authUrl: "https://js2.jetstream-cloud.org:5000/v3/",
+      region: "IU",
+      credential: { id: "id1", secret: "s3cr3t-value-x" },
+    },
     bundle: "console.log('checker')",
   });
   it("ships the bundle compressed, the credential 0600 and apart from the config", () => {
@@ -91,7 +108,10 @@ describe("checker files", () => {
   it("runs unprivileged, handed the credential by systemd", () => {
     const unit = renderCheckerUnit();
     assert.match(unit, /^DynamicUser=true$/m);
-    assert.match(unit, /^LoadCredential=designate\.json:\/etc\/jetstream-paas\/dns-checker\/credential\.json$/m);
+    assert.match(
+      unit,
+      /^LoadCredential=designate\.json:\/etc\/jetstream-paas\/dns-checker\/credential\.json$/m,
+    );
     assert.match(unit, /^ProtectSystem=strict$/m);
   });
 });

@@ -35,8 +35,13 @@ describe("haproxy.cfg with TLS on the edge", () => {
 
   it("sets Mozilla's intermediate profile for every bind and for the peer hop", () => {
     assert.ok(cfg.includes(`    ssl-default-bind-ciphers ${MOZILLA_INTERMEDIATE.ciphers.join(":")}\n`));
-    assert.ok(cfg.includes(`    ssl-default-bind-ciphersuites ${MOZILLA_INTERMEDIATE.ciphersuites.join(":")}\n`));
-    assert.match(cfg, /^ {4}ssl-default-bind-options prefer-client-ciphers ssl-min-ver TLSv1\.2 no-tls-tickets$/m);
+    assert.ok(
+      cfg.includes(`    ssl-default-bind-ciphersuites ${MOZILLA_INTERMEDIATE.ciphersuites.join(":")}\n`),
+    );
+    assert.match(
+      cfg,
+      /^ {4}ssl-default-bind-options prefer-client-ciphers ssl-min-ver TLSv1\.2 no-tls-tickets$/m,
+    );
     assert.match(cfg, /^ {4}ssl-default-server-options ssl-min-ver TLSv1\.2 no-tls-tickets$/m);
     assert.match(cfg, /^ {4}ssl-default-bind-curves X25519:prime256v1:secp384r1$/m);
     assert.doesNotMatch(cfg, /(?<!EC)DHE-|CBC|-SHA(:|$)|ssl-dh-param-file/m);
@@ -63,7 +68,10 @@ describe("haproxy.cfg with TLS on the edge", () => {
     assert.ok(https.includes("use_backend peer_http if failed_over"), "the failover latch still applies");
     assert.ok(!https.includes("mode tcp"));
     const prelive = section(cfg, "frontend prelive_https");
-    assert.equal(prelive[0], "bind 10.20.3.250:8443 ssl crt /etc/haproxy/certs/jsp-public.pem alpn h2,http/1.1");
+    assert.equal(
+      prelive[0],
+      "bind 10.20.3.250:8443 ssl crt /etc/haproxy/certs/jsp-public.pem alpn h2,http/1.1",
+    );
     assert.ok(prelive.includes("tcp-request connection reject unless admin_net"));
     assert.ok(prelive.includes("default_backend slot_paasB_http"));
     const peer = section(cfg, "frontend peer_https");
@@ -72,13 +80,26 @@ describe("haproxy.cfg with TLS on the edge", () => {
   });
 
   it("reaches the other site's edge over verified TLS, for traffic and for its check", () => {
-    const verify = "ssl verify required ca-file /etc/ssl/certs/ca-certificates.crt verifyhost myalloc.projects.jetstream-cloud.org sni str(myalloc.projects.jetstream-cloud.org)";
-    assert.ok(section(cfg, "backend live_paasA_http").includes(`server tacc-edge 198.51.100.140:8444 backup track peer_http/tacc-edge ${verify}`));
-    assert.ok(section(cfg, "backend peer_http").includes(`server tacc-edge 198.51.100.140:8444 check check-sni myalloc.projects.jetstream-cloud.org ${verify}`));
+    const verify =
+      "ssl verify required ca-file /etc/ssl/certs/ca-certificates.crt verifyhost myalloc.projects.jetstream-cloud.org sni str(myalloc.projects.jetstream-cloud.org)";
+    assert.ok(
+      section(cfg, "backend live_paasA_http").includes(
+        `server tacc-edge 198.51.100.140:8444 backup track peer_http/tacc-edge ${verify}`,
+      ),
+    );
+    assert.ok(
+      section(cfg, "backend peer_http").includes(
+        `server tacc-edge 198.51.100.140:8444 check check-sni myalloc.projects.jetstream-cloud.org ${verify}`,
+      ),
+    );
   });
 
   it("adds includeSubDomains and preload only when asked, and no header when HSTS is off", () => {
-    const full = renderHaproxyConfig(haproxyInput({ tls: { ...TLS, hsts: { maxAgeSeconds: 31536000, includeSubDomains: true, preload: true } } }));
+    const full = renderHaproxyConfig(
+      haproxyInput({
+        tls: { ...TLS, hsts: { maxAgeSeconds: 31536000, includeSubDomains: true, preload: true } },
+      }),
+    );
     assert.match(full, /Strict-Transport-Security "max-age=31536000; includeSubDomains; preload"/);
     const none = renderHaproxyConfig(haproxyInput({ tls: { ...TLS, hsts: undefined } }));
     assert.doesNotMatch(none, /Strict-Transport-Security/);
@@ -92,14 +113,24 @@ describe("haproxy.cfg with TLS on the edge", () => {
   });
 
   it("names the bad key", () => {
-    assert.throws(() => renderHaproxyConfig(haproxyInput({ tls: { ...TLS, peer: { ...TLS.peer, verifyName: "not a host" } } })), /^Error: haproxy: tls\.peer\.verifyName: "not a host" must be a host name$/);
+    assert.throws(
+      () =>
+        renderHaproxyConfig(
+          haproxyInput({ tls: { ...TLS, peer: { ...TLS.peer, verifyName: "not a host" } } }),
+        ),
+      /^Error: haproxy: tls\.peer\.verifyName: "not a host" must be a host name$/,
+    );
   });
 });
 
 describe("ACME on the edge hosts", () => {
   it("puts the account key where lego looks for it", () => {
     assert.equal(
-      legoAccountKeyPath("/var/lib/jsp-acme", "https://acme-v02.api.letsencrypt.org/directory", "ops@example.org"),
+      legoAccountKeyPath(
+        "/var/lib/jsp-acme",
+        "https://acme-v02.api.letsencrypt.org/directory",
+        "ops@example.org",
+      ),
       "/var/lib/jsp-acme/accounts/acme-v02.api.letsencrypt.org/ops@example.org/keys/ops@example.org.key",
     );
     assert.equal(
@@ -110,11 +141,20 @@ describe("ACME on the edge hosts", () => {
 
   it("writes one env file the scripts read, quoted for bash", () => {
     const env = renderAcmeEnv(ACME);
-    assert.match(env, /^ACME_DOMAINS='myalloc\.projects\.jetstream-cloud\.org iu\.myalloc\.projects\.jetstream-cloud\.org'$/m);
+    assert.match(
+      env,
+      /^ACME_DOMAINS='myalloc\.projects\.jetstream-cloud\.org iu\.myalloc\.projects\.jetstream-cloud\.org'$/m,
+    );
     assert.match(env, /^ACME_RENEW_DAYS=30$/m);
     assert.doesNotMatch(env, /LEGO_CA_CERTIFICATES/, "production trusts the system's CAs");
-    assert.throws(() => renderAcmeEnv({ ...ACME, names: ["bad name"] }), /acme: names\[0\]: "bad name" must be a host name/);
-    assert.throws(() => renderAcmeEnv({ ...ACME, directoryUrl: "http://x/dir" }), /acme: directoryUrl: must be an https:\/\/ URL/);
+    assert.throws(
+      () => renderAcmeEnv({ ...ACME, names: ["bad name"] }),
+      /acme: names\[0\]: "bad name" must be a host name/,
+    );
+    assert.throws(
+      () => renderAcmeEnv({ ...ACME, directoryUrl: "http://x/dir" }),
+      /acme: directoryUrl: must be an https:\/\/ URL/,
+    );
   });
 
   it("ships the account key 0600 only when there is one, and orders the steps around HAProxy's start", () => {
@@ -135,7 +175,9 @@ describe("ACME on the edge hosts", () => {
     });
     const runcmd = ci.slice(ci.indexOf("runcmd:"));
     const at = (s: string) => runcmd.indexOf(s);
-    assert.ok(at("jsp-acme-bootstrap") < at("jsp-edge-apply") && at("jsp-edge-apply") < at("jsp-acme-renew.timer"));
+    assert.ok(
+      at("jsp-acme-bootstrap") < at("jsp-edge-apply") && at("jsp-edge-apply") < at("jsp-acme-renew.timer"),
+    );
     assert.match(ci, /- lego\n/);
   });
 });
