@@ -12,6 +12,7 @@ import {
   renderKeepalivedConfig,
   renderNotifyScript,
 } from "../../components/edge/render/keepalived";
+import { selfSignedPem } from "../../tools/drill/tls-lab";
 import { runSynth } from "../harness/synth";
 import { cloudInitSchema, requireTools, runTool } from "../harness/tools";
 import { haproxyInput, keepalivedInput } from "../unit/edge/fixtures";
@@ -25,33 +26,6 @@ function haproxyCheck(text: string, name: string) {
   writeFileSync(file, text);
   process.env.JSP_STATS_PASSWORD = "test-only-password";
   return runTool("haproxy", ["-c", "-f", file]);
-}
-
-/** A throwaway self-signed certificate where the config expects the edge's (tls-configs.test.ts tests the real one). */
-function testCertificate(): string {
-  const key = join(dir, "tls-key.pem");
-  const crt = join(dir, "tls-cert.pem");
-  const pem = join(dir, "tls.pem");
-  const r = runTool("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=test",
-    "-keyout",
-    key,
-    "-out",
-    crt,
-  ]);
-  assert.ok(r.ok, r.output);
-  writeFileSync(pem, readFileSync(crt, "utf8") + readFileSync(key, "utf8"));
-  return pem;
 }
 
 function localPaths(name: string) {
@@ -233,7 +207,7 @@ describe("edge configs pass the real tools", () => {
       .replace("/run/haproxy/admin.sock", paths.adminSocket)
       .replace("/var/lib/haproxy/server-state", paths.stateFile)
       .replaceAll("/etc/haproxy/jsp-slots.map", paths.slotsMap)
-      .replaceAll("/etc/haproxy/certs/jsp-public.pem", testCertificate());
+      .replaceAll("/etc/haproxy/certs/jsp-public.pem", selfSignedPem(dir, "edge-test"));
     const r = haproxyCheck(local, "synth.cfg");
     assert.ok(r.ok, r.output);
     const auth = join(dir, "auth-synth.conf");

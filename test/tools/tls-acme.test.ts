@@ -20,6 +20,7 @@ import {
   labCurl,
   runTlsLoad,
   sClient,
+  selfSignedPem,
   servedCertificate,
   stackConfig,
   startTlsLab,
@@ -227,27 +228,7 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     const edge = lab.edges.iu!;
     const want = await servedCertificate(edge);
     // make HAProxy serve something else first (through the real runtime API)
-    const k = join(edge.dir, "other.key");
-    const c = join(edge.dir, "other.crt");
-    const made = runTool("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=other",
-      "-keyout",
-      k,
-      "-out",
-      c,
-    ]);
-    assert.ok(made.ok, made.output);
-    const pem = `${readFileSync(c, "utf8")}${readFileSync(k, "utf8")}`.trim();
+    const pem = readFileSync(selfSignedPem(edge.dir, "other"), "utf8").trim();
     assert.match(await runtimeApi(edge.socket, `set ssl cert ${edge.certFile} <<\n${pem}\n`), /Transaction/);
     assert.match(await runtimeApi(edge.socket, `commit ssl cert ${edge.certFile}`), /Success/);
     assert.notEqual((await servedCertificate(edge)).fingerprint, want.fingerprint);

@@ -9,8 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { renderCheckerCloudConfig, renderCheckerCloudPart } from "../../components/dns/render/checker-files";
+import { selfSignedPem } from "../../tools/drill/tls-lab";
 import type { Plan } from "../../tools/synth";
 import { readJson, runSynth } from "../harness/synth";
+import { checkerFilesInput } from "../unit/dns/fixtures";
 import { cloudInitSchema, requireTools, runTool } from "../harness/tools";
 
 const dir = mkdtempSync(join(tmpdir(), "jsp-tls-configs-"));
@@ -78,28 +80,7 @@ describe("the public entry as synth renders it, checked by the real tools", () =
   });
 
   it("haproxy -c accepts the TLS haproxy.cfg of both sites", () => {
-    const key = join(dir, "k.pem");
-    const crt = join(dir, "c.pem");
-    const made = runTool("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=t",
-      "-keyout",
-      key,
-      "-out",
-      crt,
-    ]);
-    assert.ok(made.ok, made.output);
-    const pem = join(dir, "edge.pem");
-    writeFileSync(pem, readFileSync(crt, "utf8") + readFileSync(key, "utf8"));
+    const pem = selfSignedPem(dir, "edge");
     for (const run of [iuRun, taccRun]) {
       const d = join(dir, run.outDir.split("/").pop()!);
       mkdirSync(d, { recursive: true });
@@ -135,22 +116,7 @@ describe("the public entry as synth renders it, checked by the real tools", () =
       const r = cloudInitSchema(ci, dir, `${host}.yaml`);
       assert.ok(r.ok, r.output);
     }
-    const part = renderCheckerCloudPart({
-      zone: ZONE,
-      names: [ZONE],
-      from: { site: "iu", address: "198.51.100.15" },
-      to: { site: "tacc", address: "198.51.100.141" },
-      probe: { port: 80, path: "/.well-known/jsp-edge-ready", timeoutMs: 2000 },
-      intervalSeconds: 5,
-      policy: { windowSeconds: 30, minSamples: 5, maxTransitions: 4, flapLookbackSeconds: 300 },
-      action: {
-        kind: "designate",
-        authUrl: "https://js2.jetstream-cloud.org:5000/v3/",
-        region: "IU",
-        credential: { id: "i", secret: "s" },
-      },
-      bundle: "console.log(1)\n",
-    });
+    const part = renderCheckerCloudPart(checkerFilesInput());
     const r = cloudInitSchema(renderCheckerCloudConfig("witness-1", part), dir, "checker.yaml");
     assert.ok(r.ok, r.output);
   });

@@ -5,8 +5,7 @@
 // change (target <= 60 s; a client may then keep the old address for one TTL). And the cases
 // that must move nothing: one failed probe, a flapping IU, a checker that is itself cut off;
 // and after a move, IU's return moves nothing back.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundleChecker } from "../../components/dns/_bundle";
 import type { Policy } from "../../components/dns/checker/decide";
@@ -16,7 +15,7 @@ import { publicNames } from "../../src/dns-names";
 import { REPO_ROOT } from "../lib/stack-files";
 import { startHaproxy, writeScripts } from "./edge-sim";
 import { cleanupAll, Lab, nsExec, sleep, startInNs, waitFor } from "./netns";
-import { LAB_STATS_PASSWORD, labEdgeConfig, LabSite, stackConfig } from "./tls-lab";
+import { LAB_STATS_PASSWORD, labEdgeConfig, LabSite, selfSignedPem, stackConfig } from "./tls-lab";
 import type { DrillContext, DrillScenario, ScenarioReport } from "./types";
 
 const A = {
@@ -68,34 +67,13 @@ async function startSiteEdge(lab: Lab, site: LabSite, dir: string, nodeScript: s
     join(d, "node.log"),
   );
   // a self-signed certificate: this drill is about DNS, the TLS drill is about certificates
-  const key = join(d, "k.pem");
-  const crt = join(d, "c.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=${verifyName}`,
-      "-keyout",
-      key,
-      "-out",
-      crt,
-    ],
-    { stdio: "ignore" },
-  );
-  writeFileSync(join(d, "certs", "jsp-public.pem"), readFileSync(crt, "utf8") + readFileSync(key, "utf8"), {
-    mode: 0o600,
-  });
+  const pem = selfSignedPem(d, verifyName);
+  copyFileSync(pem, join(d, "certs", "jsp-public.pem"));
   const cfg = join(d, "haproxy.cfg");
-  writeFileSync(cfg, labEdgeConfig(site, stackConfig(site), { dir: d, root: crt, verifyName }));
+  writeFileSync(
+    cfg,
+    labEdgeConfig(site, stackConfig(site), { dir: d, root: join(d, `${verifyName}.crt.pem`), verifyName }),
+  );
   await startHaproxy(ns, `haproxy-${site}`, cfg, join(d, "admin.sock"), join(d, "haproxy.log"), {
     JSP_STATS_PASSWORD: LAB_STATS_PASSWORD,
     JSP_ACME_THUMBPRINT: "",

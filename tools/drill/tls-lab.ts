@@ -60,6 +60,35 @@ function openssl(args: string[], input?: string): string {
   return execFileSync("openssl", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
 }
 
+/**
+ * A throwaway self-signed EC certificate: returns the PEM with certificate and key (what
+ * HAProxy's `crt` reads); the certificate alone is next to it as `<name>.crt.pem`.
+ */
+export function selfSignedPem(dir: string, name: string): string {
+  const key = join(dir, `${name}.key.pem`);
+  const crt = join(dir, `${name}.crt.pem`);
+  const pem = join(dir, `${name}.pem`);
+  openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    `/CN=${name}`,
+    "-keyout",
+    key,
+    "-out",
+    crt,
+  ]);
+  writeFileSync(pem, readFileSync(crt, "utf8") + readFileSync(key, "utf8"), { mode: 0o600 });
+  return pem;
+}
+
 /** A throwaway CA and a certificate for Pebble's own HTTPS listener (its ACME API). */
 function pebbleListenerCert(dir: string): { ca: string; cert: string; key: string } {
   const p = (f: string) => join(dir, f);

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, MockEngine, settle } from "../../harness/mocks";
 import { promiseOf } from "../../harness/outputs";
 import { registeredArtifacts } from "../../../src/artifacts";
+import { DNS_CHECKER_DEFAULTS } from "../../../components/config/dns";
 
 const ZONE = "myalloc.projects.jetstream-cloud.org.";
 const ACCOUNT_KEY =
@@ -54,14 +55,7 @@ describe("DNS and TLS components", () => {
         to: "tacc",
         addresses: { iu: "198.51.100.15", tacc: "198.51.100.141" },
         probe: { port: 80, path: "/.well-known/jsp-edge-ready" },
-        policy: {
-          intervalSeconds: 5,
-          windowSeconds: 30,
-          minSamples: 5,
-          probeTimeoutMs: 2000,
-          maxTransitions: 4,
-          flapLookbackSeconds: 300,
-        },
+        policy: { ...DNS_CHECKER_DEFAULTS },
         designate: { authUrl: "https://js2.jetstream-cloud.org:5000/v3/", region: "IU" },
       },
     });

@@ -5,8 +5,7 @@ import { describe, it } from "node:test";
 import { planRecords, renderZoneFile } from "../../../components/dns/render/records";
 import { renderCheckerCloudPart, renderCheckerUnit } from "../../../components/dns/render/checker-files";
 import { fqdnIn, isZoneName, publicNames, relativeName } from "../../../src/dns-names";
-
-const ZONE = "myalloc.projects.jetstream-cloud.org.";
+import { checkerFilesInput, ZONE } from "./fixtures";
 
 describe("public names", () => {
   it("makes relative names, the apex and absolute names absolute; refuses names outside the zone", () => {
@@ -76,22 +75,7 @@ describe("record plan", () => {
 });
 
 describe("checker files", () => {
-  const part = renderCheckerCloudPart({
-    zone: ZONE,
-    names: [ZONE],
-    from: { site: "iu", address: "198.51.100.15" },
-    to: { site: "tacc", address: "198.51.100.141" },
-    probe: { port: 80, path: "/.well-known/jsp-edge-ready", timeoutMs: 2000 },
-    intervalSeconds: 5,
-    policy: { windowSeconds: 30, minSamples: 5, maxTransitions: 4, flapLookbackSeconds: 300 },
-    action: {
-      kind: "designate",
-      authUrl: "https://js2.jetstream-cloud.org:5000/v3/",
-      region: "IU",
-      credential: { id: "id1", secret: "s3cr3t-value-x" },
-    },
-    bundle: "console.log('checker')",
-  });
+  const part = renderCheckerCloudPart(checkerFilesInput());
   it("ships the bundle compressed, the credential 0600 and apart from the config", () => {
     const paths = part.files.map((f) => `${f.path} ${f.permissions}`);
     assert.deepEqual(paths, [
