@@ -60,6 +60,10 @@ export async function deployDns(
   if (edge) addresses[config.site] = edge.edgePublicAddress;
   if (peer && (await present(peer, "edgePublicAddress"))) {
     addresses[peerSite] = peer.getOutput("edgePublicAddress").apply(String);
+  } else {
+    pulumi.log.warn(
+      `dns: ${peerStack ?? "no edge.peerStack"}: no edgePublicAddress yet; ${peerSite}.${dns.zone} is not planned${dns.live === peerSite ? " and neither are the public names" : ""} (bring ${peerSite} up first)`,
+    );
   }
   const plan = (a: Record<string, string>) =>
     planRecords({

@@ -566,13 +566,15 @@ function one() {
   req.on("error", (e) => { results.push({ t, ms: Date.now() - t, ok: false, status: 0, by: "", serial: "", err: e.code || e.message }); fin(); });
   req.end();
 }
-function fin() { done++; if (done === total) { process.stdout.write(JSON.stringify(results)); process.exit(0); } }
+// exit only once the report is flushed: a pipe can take less than a write of this size at once
+function report() { process.stdout.write(JSON.stringify(results), () => process.exit(0)); }
+function fin() { done++; if (done === total) report(); }
 const timer = setInterval(() => {
   const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * Number(rate)));
   while (sent < due) { sent++; one(); }
   if (sent >= total) clearInterval(timer);
 }, 5);
-setTimeout(() => { process.stdout.write(JSON.stringify(results)); process.exit(0); }, (Number(seconds) + 10) * 1000);
+setTimeout(report, (Number(seconds) + 10) * 1000);
 `;
 
 export interface TlsRequest {
@@ -618,12 +620,13 @@ export function runTlsLoad(
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     const killer = setTimeout(() => child.kill("SIGKILL"), (seconds + 15) * 1000);
-    child.on("exit", () => {
+    child.on("exit", (code, signal) => {
       clearTimeout(killer);
       try {
         resolve(JSON.parse(out) as TlsRequest[]);
       } catch {
-        reject(new Error(`tls load generator gave no report: ${err.slice(0, 400)}`));
+        writeFileSync(join(lab.dir, "tls-load.out"), out);
+        reject(new Error(`tls load generator gave no report (exit ${code ?? signal}, ${out.length} bytes): ${err.slice(0, 400)}`));
       }
     });
   });
