@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "out/", "**/*.js", "!eslint.config.mjs"] },
+  { ignores: ["node_modules/", "dist/", "out/", "docs/api/", "**/*.js", "!eslint.config.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -10,3 +10,5 @@ export * from "./components/mesh";
 export * from "./components/edge";
 export * from "./components/cluster";
 export * from "./components/dns";
+export * from "./components/delivery";
+export * from "./components/sso";

@@ -27,9 +27,16 @@ declare -A PACKAGE=(
   [pebble]=pebble
   [pebble-challtestsrv]=pebble
   [lego]=lego
-  [openssl]=openssl
   [socat]=socat
   [python3]=python3
+  # delivery (docs/delivery.md): rootless image builds, a real registry, the load tool, kubectl
+  [buildah]=buildah
+  [docker-registry]=docker-registry
+  [hey]=hey
+  [git]=git
+  [openssl]=openssl
+  # the machine image ships kubectl 1.32; Debian's kubernetes-client is the fallback
+  [kubectl]=kubernetes-client
 )
 
 # PostgreSQL's server binaries live outside PATH on Debian.

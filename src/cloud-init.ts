@@ -29,6 +29,12 @@ export interface CloudConfig {
   /** extra public keys for the default user */
   ssh_authorized_keys?: string[];
   ssh_pwauth?: boolean;
+  /** remove the image's host keys at first boot */
+  ssh_deletekeys?: boolean;
+  /** host key types cloud-init generates; [] with ssh_keys: only the given key */
+  ssh_genkeytypes?: string[];
+  /** host keys to install, e.g. ed25519_private / ed25519_public */
+  ssh_keys?: Record<string, string>;
   disable_root?: boolean;
   package_update?: boolean;
   package_upgrade?: boolean;

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config/errors";
+import { checkPlan, formatViolation, mandatory, PolicyRefusal } from "../policy/offline";
 import { registeredArtifacts } from "../src/artifacts";
 import { installMocks, MockEngine, PlannedResource, SECRET_PLACEHOLDER, settle } from "../test/harness/mocks";
 import { promiseOf } from "../test/harness/outputs";
@@ -23,6 +24,10 @@ export interface PlanEntry {
   urn: string;
   inputs: Record<string, unknown>;
   dependsOn: string[];
+  /** outputs the resource's options mark secret; only when there are any */
+  additionalSecretOutputs?: string[];
+  /** the mock engine's id of a custom resource: what other resources' inputs refer to */
+  id?: string;
 }
 
 export interface Plan {
@@ -94,6 +99,10 @@ function toPlan(stack: string, project: string, engine: MockEngine): Plan {
           .filter((d) => d !== r.parentUrn)
           .map(urnName)
           .sort(),
+        ...(r.additionalSecretOutputs.length > 0
+          ? { additionalSecretOutputs: [...new Set(r.additionalSecretOutputs)].sort() }
+          : {}),
+        ...(r.custom && r.id ? { id: r.id } : {}),
       };
     })
     .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
@@ -145,6 +154,17 @@ export async function synth(
   for (const a of registeredArtifacts()) artifacts.push([a.path, await promiseOf(a.content)]);
   await settle();
 
+  const outputsFile: StackOutputsFile = {
+    name: `${ORG}/${files.project}/${opts.stack}`,
+    outputs,
+    secretOutputNames,
+  };
+  // The policy pack's rules, as `pulumi preview --policy-pack policy` runs them: a mandatory
+  // violation refuses the plan before anything is written.
+  const violations = checkPlan(plan, outputsFile);
+  if (mandatory(violations).length > 0) throw new PolicyRefusal(violations.map(formatViolation));
+  for (const v of violations) opts.log(`policy: ${formatViolation(v)}`);
+
   mkdirSync(outDir, { recursive: true });
   const write = (rel: string, text: string) => {
     const path = join(outDir, rel);
@@ -152,11 +172,6 @@ export async function synth(
     writeFileSync(path, engine.scrub(text));
   };
   write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
-  const outputsFile: StackOutputsFile = {
-    name: `${ORG}/${files.project}/${opts.stack}`,
-    outputs,
-    secretOutputNames,
-  };
   write("outputs.json", `${JSON.stringify(outputsFile, null, 2)}\n`);
   for (const [path, text] of artifacts.sort(([a], [b]) => a.localeCompare(b))) write(path, text);
 
@@ -182,7 +197,11 @@ async function synthOne(
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const line of err.lines) io.err(`config error: ${line}`);
-      throw new Refusal(`synth ${stack}: refused, nothing planned`);
+      throw new Refusal(`${stack}: refused, nothing planned`);
+    }
+    if (err instanceof PolicyRefusal) {
+      for (const line of err.lines) io.err(`policy: ${line}`);
+      throw new Refusal(`synth ${stack}: refused by a mandatory policy, nothing written`);
     }
     throw err;
   }

@@ -31,6 +31,8 @@ export interface BlueGreenServiceArgs {
   readinessPath?: string;
   /** route with an Istio VirtualService too (the namespace has sidecar injection) @default false */
   meshed?: boolean;
+  /** extra labels per colour on the Deployments and pods (e.g. kube-monkey opt-in) @default none */
+  extraLabels?: Partial<Record<"blue" | "green", Record<string, string>>>;
   /**
    * resources that must exist first, e.g. the Istio mesh: its sidecar injector has to run
    * before the pods start, and its CRDs before a VirtualService
@@ -86,6 +88,7 @@ function createBlueGreenService(name: string, args: BlueGreenServiceArgs, parent
     servicePort: args.servicePort ?? 80,
     readinessPath: args.readinessPath ?? "/healthz",
     meshed: args.meshed ?? false,
+    extraLabels: args.extraLabels,
   };
   let objects: ReturnType<typeof blueGreenObjects>;
   let text: string;

@@ -1,23 +1,14 @@
-import * as command from "@pulumi/command";
+// KubesprayCluster: the class and its args. The builder runs in phases, as pulumi-eks splits
+// a cluster: names and defaults here, then VIP and nodes (_nodes.ts), the Kubespray files
+// (_render.ts), and the remote steps, kubeconfig and provider (_remote.ts).
 import * as k8s from "@pulumi/kubernetes";
-import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { registerArtifact } from "../../src/artifacts";
 import { cidrsOverlap, parseCidr } from "../../src/cidr";
-import { shortHash } from "../../src/hash";
+import { CLUSTER_DEFAULTS, KUBESPRAY, SUPPORTED_KUBERNETES_VERSIONS } from "../../src/kubespray";
 import { isDnsLabel } from "../../src/naming";
-import { KUBESPRAY, SUPPORTED_KUBERNETES_VERSIONS } from "./pins";
-import { renderGroupVars } from "./render/group-vars";
-import { InventoryHost, renderInventory } from "./render/inventory";
-import { rewriteKubeconfigServer } from "./render/kubeconfig";
-import { NodeRole, renderNodeCloudInit } from "./render/node-cloud-init";
-import {
-  renderRunnerScript,
-  renderUploadScript,
-  renderWaitPlaybook,
-  RunnerStep,
-  stepCommand,
-} from "./render/runner";
+import { ClusterNames, createApiVip, createNodes } from "./_nodes";
+import { renderClusterFiles } from "./_render";
+import { createRemoteSteps } from "./_remote";
 
 /** One group of identical nodes. */
 export interface KubesprayNodePoolArgs {
@@ -68,13 +59,13 @@ export interface KubesprayClusterArgs {
   workers: KubesprayWorkerPoolArgs;
   /** separate etcd nodes (odd count); absent = etcd stacked on the control plane */
   etcd?: { count: number; flavor: string };
-  /** @default the pinned Kubespray's default (pins.ts) */
+  /** @default the pinned Kubespray's default (src/kubespray.ts) */
   kubernetesVersion?: string;
   /** @default "calico" */
   networkPlugin?: "calico" | "cilium" | "flannel";
-  /** @default "10.233.64.0/18" */
+  /** @default CLUSTER_DEFAULTS.podCidr ("10.233.64.0/18", Kubespray's own) */
   podCidr?: string;
-  /** @default "10.233.0.0/18" */
+  /** @default CLUSTER_DEFAULTS.serviceCidr ("10.233.0.0/18", Kubespray's own) */
   serviceCidr?: string;
   /** API VIP: a floating IP for clients outside the site (default true), the port (default 6443) */
   api?: { floatingIp?: boolean; port?: number };
@@ -92,13 +83,14 @@ export interface KubesprayClusterArgs {
   };
 }
 
-interface PlannedNode {
-  host: string;
-  role: NodeRole;
-  port: openstack.networking.Port;
-  instance: openstack.compute.Instance;
-  ip: pulumi.Output<string>;
-  floatingIp?: pulumi.Output<string>;
+/** @internal The cluster's settings with every default applied (CLUSTER_DEFAULTS, KUBESPRAY). */
+export interface ClusterSettings {
+  kubernetesVersion: string;
+  networkPlugin: "calico" | "cilium" | "flannel";
+  podCidr: string;
+  serviceCidr: string;
+  apiPort: number;
+  sshUser: string;
 }
 
 /**
@@ -145,7 +137,12 @@ export class KubesprayCluster extends pulumi.ComponentResource {
 }
 
 /** @internal Checks the arguments a config schema would have checked; names the bad one. */
-function validate(args: KubesprayClusterArgs, parent: pulumi.Resource): void {
+function validate(
+  args: KubesprayClusterArgs,
+  s: ClusterSettings,
+  n: ClusterNames,
+  parent: pulumi.Resource,
+): void {
   const fail = (msg: string): never => {
     throw new pulumi.ResourceError(msg, parent);
   };
@@ -165,375 +162,66 @@ function validate(args: KubesprayClusterArgs, parent: pulumi.Resource): void {
   ] as const) {
     if (v !== undefined && !isDnsLabel(v)) fail(`${key} "${v}" must be a lowercase RFC 1123 label`);
   }
-  const version = args.kubernetesVersion ?? KUBESPRAY.defaultKubernetesVersion;
-  if (!SUPPORTED_KUBERNETES_VERSIONS.includes(version)) {
-    fail(`kubernetesVersion ${version} is not one Kubespray ${KUBESPRAY.version} installs`);
+  const longest = `${n.prefix}-worker-${args.workers.count}`;
+  if (!isDnsLabel(longest))
+    fail(`namePrefix "${n.prefix}" gives host names such as ${longest} that are not RFC 1123 labels`);
+  if (!SUPPORTED_KUBERNETES_VERSIONS.includes(s.kubernetesVersion)) {
+    fail(`kubernetesVersion ${s.kubernetesVersion} is not one Kubespray ${KUBESPRAY.version} installs`);
   }
-  const pod = parseCidr(args.podCidr ?? "10.233.64.0/18");
-  const svc = parseCidr(args.serviceCidr ?? "10.233.0.0/18");
-  if (!pod) fail(`podCidr ${args.podCidr} must be an IPv4 CIDR`);
-  if (!svc) fail(`serviceCidr ${args.serviceCidr} must be an IPv4 CIDR`);
+  const pod = parseCidr(s.podCidr);
+  const svc = parseCidr(s.serviceCidr);
+  if (!pod) fail(`podCidr ${s.podCidr} must be an IPv4 CIDR`);
+  if (!svc) fail(`serviceCidr ${s.serviceCidr} must be an IPv4 CIDR`);
   if (pod && svc && cidrsOverlap(pod, svc)) fail(`podCidr ${pod.text} overlaps serviceCidr ${svc.text}`);
+}
+
+/** @internal Every default applied once, from CLUSTER_DEFAULTS and the Kubespray pin. */
+function settingsOf(args: KubesprayClusterArgs): ClusterSettings {
+  return {
+    kubernetesVersion: args.kubernetesVersion ?? KUBESPRAY.defaultKubernetesVersion,
+    networkPlugin: args.networkPlugin ?? CLUSTER_DEFAULTS.networkPlugin,
+    podCidr: args.podCidr ?? CLUSTER_DEFAULTS.podCidr,
+    serviceCidr: args.serviceCidr ?? CLUSTER_DEFAULTS.serviceCidr,
+    apiPort: args.api?.port ?? CLUSTER_DEFAULTS.apiPort,
+    sshUser: args.ssh.user ?? CLUSTER_DEFAULTS.sshUser,
+  };
 }
 
 /** @internal */
 function createKubesprayCluster(name: string, args: KubesprayClusterArgs, parent: pulumi.Resource) {
-  validate(args, parent);
-  const opts: pulumi.CustomResourceOptions = { parent };
   const slotLower = args.slot.toLowerCase();
-  const prefix = args.namePrefix ?? slotLower;
-  const clusterName = args.clusterName ?? `jetstream-${args.site}-${slotLower}`;
-  if (!isDnsLabel(`${prefix}-worker-${args.workers.count}`) || !isDnsLabel(clusterName)) {
-    throw new pulumi.ResourceError(
-      `slot "${args.slot}" gives names that are not lowercase RFC 1123 labels`,
-      parent,
-    );
-  }
-  const version = args.kubernetesVersion ?? KUBESPRAY.defaultKubernetesVersion;
-  const networkPlugin = args.networkPlugin ?? "calico";
-  const podCidr = args.podCidr ?? "10.233.64.0/18";
-  const serviceCidr = args.serviceCidr ?? "10.233.0.0/18";
-  const apiPort = args.api?.port ?? 6443;
-  const sshUser = args.ssh.user ?? "ubuntu";
-  const externalNetwork = args.network.externalNetwork ?? "public";
-  const net = args.network;
-  const etcdApart = args.etcd !== undefined && args.etcd.count > 0;
-
-  // API VIP: a port that only reserves the address; kube-vip on the control plane answers ARP
-  // for it, which Neutron port security allows through allowed-address-pairs below.
-  const vipPort = new openstack.networking.Port(
-    `${name}-api-vip`,
-    {
-      name: `${prefix}-api-vip`,
-      description: `Kubernetes API VIP of ${clusterName} (kube-vip)`,
-      networkId: net.networkId,
-      fixedIps: [{ subnetId: net.subnetId }],
-      securityGroupIds: [net.nodeSecurityGroupId],
-      adminStateUp: true,
-    },
-    opts,
-  );
-  const apiVip = vipPort.allFixedIps.apply((ips) => ips[0]);
-  let apiAddress: pulumi.Output<string> = apiVip;
-  if (args.api?.floatingIp ?? true) {
-    const fip = new openstack.networking.FloatingIp(
-      `${name}-api-fip`,
-      { pool: externalNetwork, description: `Kubernetes API of ${clusterName}` },
-      opts,
-    );
-    new openstack.networking.FloatingIpAssociate(
-      `${name}-api-fip-assoc`,
-      { floatingIp: fip.address, portId: vipPort.id },
-      opts,
-    );
-    apiAddress = fip.address;
-  }
-
-  const usesVolumes = [args.controlPlane, args.workers].some((p) => p.bootVolumeGb !== undefined);
-  const imageId = usesVolumes
-    ? openstack.images.getImageOutput({ name: args.image, mostRecent: true }, { parent }).id
-    : undefined;
-
-  const group = (role: string, policy: string) =>
-    new openstack.compute.ServerGroup(
-      `${name}-${role}-group`,
-      { name: `${prefix}-${role}`, policies: [policy] },
-      opts,
-    );
-  const groups = {
-    "control-plane": group("cp", "anti-affinity"),
-    worker: group("worker", args.workers.antiAffinity === "hard" ? "anti-affinity" : "soft-anti-affinity"),
-    etcd: etcdApart ? group("etcd", "anti-affinity") : undefined,
+  const n: ClusterNames = {
+    name,
+    prefix: args.namePrefix ?? slotLower,
+    clusterName: args.clusterName ?? `jetstream-${args.site}-${slotLower}`,
+    externalNetwork: args.network.externalNetwork ?? CLUSTER_DEFAULTS.externalNetwork,
   };
-
-  const makeNode = (
-    role: NodeRole,
-    short: string,
-    index: number,
-    pool: KubesprayNodePoolArgs,
-  ): PlannedNode => {
-    const host = `${prefix}-${short}-${index}`;
-    const port = new openstack.networking.Port(
-      `${name}-${short}-${index}-port`,
-      {
-        name: `${host}-port`,
-        networkId: net.networkId,
-        fixedIps: [{ subnetId: net.subnetId }],
-        securityGroupIds: [net.nodeSecurityGroupId],
-        adminStateUp: true,
-        allowedAddressPairs: role === "control-plane" ? [{ ipAddress: apiVip }] : undefined,
-      },
-      opts,
-    );
-    const userData = renderNodeCloudInit({
-      hostname: host,
-      role,
-      sshAuthorizedKeys: args.ssh.authorizedKeys,
-    });
-    registerArtifact(`cloud-init/${host}.yaml`, userData);
-    const instance = new openstack.compute.Instance(
-      `${name}-${short}-${index}`,
-      {
-        name: host,
-        imageName: pool.bootVolumeGb === undefined ? args.image : undefined,
-        flavorName: pool.flavor,
-        keyPair: net.keypairName,
-        networks: [{ port: port.id }],
-        userData,
-        schedulerHints: [{ group: groups[role]!.id }],
-        blockDevices:
-          pool.bootVolumeGb === undefined
-            ? undefined
-            : [
-                {
-                  uuid: imageId!,
-                  sourceType: "image",
-                  destinationType: "volume",
-                  volumeSize: pool.bootVolumeGb,
-                  bootIndex: 0,
-                  deleteOnTermination: true,
-                },
-              ],
-        metadata: {
-          "jetstream-paas/cluster": clusterName,
-          "jetstream-paas/role": role,
-          "jetstream-paas/site": args.site,
-          "jetstream-paas/slot": args.slot,
-        },
-      },
-      // A new cloud-init template applies to new nodes; replacing live nodes is an A/B upgrade.
-      { parent, ignoreChanges: ["userData"] },
-    );
-    let floatingIp: pulumi.Output<string> | undefined;
-    if (pool.floatingIp) {
-      const fip = new openstack.networking.FloatingIp(
-        `${name}-${short}-${index}-fip`,
-        { pool: externalNetwork, description: `${host} public address` },
-        opts,
-      );
-      new openstack.networking.FloatingIpAssociate(
-        `${name}-${short}-${index}-fip-assoc`,
-        { floatingIp: fip.address, portId: port.id },
-        { parent, dependsOn: [instance] },
-      );
-      floatingIp = fip.address;
-    }
-    return { host, role, port, instance, ip: port.allFixedIps.apply((ips) => ips[0]), floatingIp };
+  const settings = settingsOf(args);
+  validate(args, settings, n, parent);
+  const { apiVip, apiAddress } = createApiVip(n, args, parent);
+  const nodes = createNodes(n, args, apiVip, parent);
+  const common = {
+    n,
+    settings,
+    nodes,
+    apiVip,
+    apiAddress,
+    bastionAddress: args.network.bastionAddress,
+    parent,
   };
-
-  const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-  const cp = range(args.controlPlane.count).map((i) => makeNode("control-plane", "cp", i, args.controlPlane));
-  const etcd = etcdApart
-    ? range(args.etcd!.count).map((i) =>
-        makeNode("etcd", "etcd", i, { count: args.etcd!.count, flavor: args.etcd!.flavor }),
-      )
-    : [];
-  const workers = range(args.workers.count).map((i) => makeNode("worker", "worker", i, args.workers));
-  const allNodes = [...cp, ...etcd, ...workers];
-
-  const hostsOf = (nodes: PlannedNode[]): pulumi.Output<InventoryHost[]> =>
-    pulumi
-      .all(nodes.map((n) => pulumi.all([n.ip, n.floatingIp])))
-      .apply((pairs) =>
-        pairs.map(([ip, fip], i) => ({ name: nodes[i].host, ip, ...(fip ? { floatingIp: fip } : {}) })),
-      );
-  const cpHosts = hostsOf(cp);
-  const etcdHosts = hostsOf(etcd);
-  const workerHosts = hostsOf(workers);
-
-  // Everything Kubespray reads, rendered in one apply each; the text is passed on as inputs.
-  const rendered = pulumi
-    .all([cpHosts, etcdHosts, workerHosts, apiVip, apiAddress, net.bastionAddress, net.subnetCidr])
-    .apply(([cpH, etcdH, workerH, vip, address, bastion, subnetCidr]) => {
-      const subnet = parseCidr(subnetCidr);
-      for (const [key, c] of [
-        ["podCidr", podCidr],
-        ["serviceCidr", serviceCidr],
-      ] as const) {
-        const other = parseCidr(c);
-        if (subnet && other && cidrsOverlap(subnet, other)) {
-          throw new Error(`KubesprayCluster ${name}: ${key} ${c} overlaps the site subnet ${subnetCidr}`);
-        }
-      }
-      const inventoryInput = {
-        controlPlane: cpH,
-        workers: workerH,
-        etcd: etcdH,
-        sshUser,
-        bastion: { address: bastion, user: sshUser },
-      };
-      const groupVars = renderGroupVars({
-        clusterName,
-        kubernetesVersion: version,
-        networkPlugin,
-        podCidr,
-        serviceCidr,
-        apiVip: vip,
-        apiExtraAddresses: address !== vip ? [address] : [],
-        apiPort,
-      });
-      return {
-        operatorInventory: renderInventory({ ...inventoryInput, from: "operator" }),
-        runnerInventory: renderInventory({ ...inventoryInput, from: "runner" }),
-        groupVars,
-        runnerScript: renderRunnerScript({ clusterName, kubernetesVersion: version, apiVip: vip, apiPort }),
-        playbook: renderWaitPlaybook(),
-      };
-    });
-  registerArtifact("kubespray/inventory.yaml", rendered.operatorInventory);
-  registerArtifact("kubespray/runner/inventory.yaml", rendered.runnerInventory);
-  registerArtifact(
-    "kubespray/group_vars/all/all.yml",
-    rendered.groupVars.apply((g) => g["group_vars/all/all.yml"]),
-  );
-  registerArtifact(
-    "kubespray/group_vars/k8s_cluster/k8s-cluster.yml",
-    rendered.groupVars.apply((g) => g["group_vars/k8s_cluster/k8s-cluster.yml"]),
-  );
-  registerArtifact("kubespray/commands.sh", rendered.runnerScript);
-  registerArtifact("kubespray/playbooks/wait-for-nodes.yml", rendered.playbook);
-
-  // ---- remote steps on the bastion -------------------------------------------------------
-  if (args.ssh.privateKey === undefined) {
-    pulumi.log.warn(
-      `${name}: no SSH private key given (jetstream-paas-cluster:sshPrivateKey); the Kubespray steps on the bastion will fail to log in`,
-      parent,
-    );
-  }
-  const privateKey = args.ssh.privateKey === undefined ? undefined : pulumi.secret(args.ssh.privateKey);
-  const connection: pulumi.Input<command.types.input.remote.ConnectionArgs> = {
-    host: net.bastionAddress,
-    user: sshUser,
-    ...(privateKey ? { privateKey } : {}),
-  };
-  const secretOutputs = ["connection", "stdin"];
-  const step = (
-    stepName: string,
-    runnerStep: RunnerStep,
-    extra: {
-      args?: string[];
-      triggers?: pulumi.Input<unknown>[];
-      dependsOn?: pulumi.Resource[];
-      needsKey?: boolean;
-      secretStdout?: boolean;
-    },
-  ) =>
-    new command.remote.Command(
-      `${name}-${stepName}`,
-      {
-        connection,
-        create: stepCommand(clusterName, runnerStep, extra.args ?? []),
-        stdin: extra.needsKey ? privateKey : undefined,
-        triggers: extra.triggers,
-      },
-      {
-        parent,
-        dependsOn: extra.dependsOn,
-        additionalSecretOutputs: extra.secretStdout ? [...secretOutputs, "stdout"] : secretOutputs,
-      },
-    );
-
-  const upload = new command.remote.Command(
-    `${name}-upload`,
-    {
-      connection,
-      // Re-runs whenever a rendered file changes (the provider runs `create` again on update).
-      create: rendered.apply((r) =>
-        renderUploadScript(clusterName, {
-          "commands.sh": r.runnerScript,
-          "inventory/inventory.yaml": r.runnerInventory,
-          ...Object.fromEntries(Object.entries(r.groupVars).map(([p, t]) => [`inventory/${p}`, t])),
-          "playbooks/wait-for-nodes.yml": r.playbook,
-        }),
-      ),
-    },
-    { parent, additionalSecretOutputs: ["connection"] },
-  );
-
-  const prepare = step("prepare", "prepare", {
-    triggers: [KUBESPRAY.version, KUBESPRAY.commit, ...KUBESPRAY.pythonRequirements],
-    dependsOn: [upload],
+  const rendered = renderClusterFiles({ ...common, subnetCidr: args.network.subnetCidr });
+  const { kubeconfig, provider } = createRemoteSteps({
+    ...common,
+    rendered,
+    privateKey: args.ssh.privateKey,
   });
-
-  // cluster.yml: only when what defines the cluster changes. Workers and the Kubernetes version
-  // are left out on purpose: they drive scale.yml and upgrade-cluster.yml instead.
-  const installKey = pulumi
-    .all([cpHosts, etcdHosts, apiVip, apiAddress])
-    .apply(([cpH, etcdH, vip, address]) =>
-      shortHash(
-        JSON.stringify({
-          cpH,
-          etcdH,
-          vip,
-          address,
-          clusterName,
-          networkPlugin,
-          podCidr,
-          serviceCidr,
-          apiPort,
-        }),
-      ),
-    );
-  const install = step("install", "install", {
-    needsKey: true,
-    triggers: [installKey],
-    dependsOn: [prepare, ...allNodes.map((n) => n.instance)],
-  });
-  const upgrade = step("upgrade", "upgrade", {
-    needsKey: true,
-    triggers: [version, KUBESPRAY.version],
-    dependsOn: [install],
-  });
-  const workerKey = workerHosts.apply((w) => shortHash(JSON.stringify(w)));
-  const scale = step("scale", "scale", {
-    args: workers.map((w) => w.host),
-    needsKey: true,
-    triggers: [workerKey],
-    dependsOn: [upgrade, ...workers.map((w) => w.instance)],
-  });
-  // One membership record per worker: removing a worker from config deletes it, and its delete
-  // runs remove-node.yml (confirmation skipped) before the VM itself is deleted.
-  for (const [i, w] of workers.entries()) {
-    new command.remote.Command(
-      `${name}-worker-${i + 1}-member`,
-      {
-        connection,
-        create: `echo "${w.host} joins ${clusterName} through the scale step"`,
-        delete: w.ip.apply((ip) => stepCommand(clusterName, "remove-node", [w.host, ip])),
-        stdin: privateKey,
-      },
-      { parent, dependsOn: [w.instance, install], additionalSecretOutputs: secretOutputs },
-    );
-  }
-
-  const fetch = step("kubeconfig", "kubeconfig", {
-    triggers: [install.id, upgrade.id, scale.id],
-    dependsOn: [scale],
-    secretStdout: true,
-  });
-  const kubeconfig = pulumi.secret(
-    pulumi
-      .all([fetch.stdout, apiAddress])
-      .apply(([text, address]) => rewriteKubeconfigServer(text, `https://${address}:${apiPort}`)),
-  );
-  const provider = new k8s.Provider(
-    `${name}-k8s`,
-    {
-      kubeconfig,
-      // Identity by name, not by kubeconfig text: new certificates must not replace every
-      // object this provider manages (pulumi-eks#207, pulumi-kubernetes#2745).
-      clusterIdentifier: clusterName,
-    },
-    { parent },
-  );
-
   return {
     kubeconfig,
     provider,
-    ingressNodes: pulumi.all(workers.map((w) => w.ip)),
+    ingressNodes: pulumi.all(nodes.workers.map((w) => w.ip)),
     apiAddress,
     apiVip,
-    controlPlaneIps: pulumi.all(cp.map((n) => n.ip)),
-    clusterName,
+    controlPlaneIps: pulumi.all(nodes.controlPlane.map((x) => x.ip)),
+    clusterName: n.clusterName,
   };
 }

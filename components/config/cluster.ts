@@ -1,9 +1,16 @@
 // Schema of the cluster project's config (`jetstream-paas-cluster:*`, stacks paasA, paasB,
 // tacc-paasA, ...). The `cluster` section belongs to components/cluster (KubesprayCluster).
 import { z } from "zod";
-import { NODE_MINIMUMS, KUBESPRAY, SUPPORTED_KUBERNETES_VERSIONS } from "../cluster/pins";
+import {
+  CLUSTER_DEFAULTS,
+  NODE_MINIMUMS,
+  KUBESPRAY,
+  SUPPORTED_KUBERNETES_VERSIONS,
+} from "../../src/kubespray";
 import { blueGreenSchema } from "./blue-green";
 import { meshSchema } from "./mesh";
+import { chaosSchema } from "./chaos";
+import { checkSso, clusterSsoSchema, CLUSTER_SSO_SECRET_KEYS } from "./sso";
 import { cidr, dnsLabel, flavor, imageName, noOverlap, site, stackName } from "./fields";
 import { JETSTREAM2_FLAVORS } from "./flavors";
 
@@ -99,9 +106,9 @@ export const kubernetesClusterSchema = z
       }),
     networkPlugin: z
       .enum(["calico", "cilium", "flannel"], { error: "must be calico, cilium or flannel" })
-      .default("calico"),
-    podCidr: cidr.default("10.233.64.0/18"),
-    serviceCidr: cidr.default("10.233.0.0/18"),
+      .default(CLUSTER_DEFAULTS.networkPlugin),
+    podCidr: cidr.default(CLUSTER_DEFAULTS.podCidr),
+    serviceCidr: cidr.default(CLUSTER_DEFAULTS.serviceCidr),
     /** the site subnet, checked against the pod and service CIDRs here and against the site stack at run time */
     nodeCidr: cidr.optional(),
     api: z
@@ -114,7 +121,7 @@ export const kubernetesClusterSchema = z
     sshUser: z
       .string({ error: "must be a string" })
       .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a lowercase Unix user name" })
-      .default("ubuntu"),
+      .default(CLUSTER_DEFAULTS.sshUser),
   })
   .superRefine((c, ctx) => {
     const entries: Array<[string, string]> = [
@@ -148,11 +155,45 @@ export const clusterSchema = z
       .optional(),
     /** blue/green services of this cluster (components/apps) */
     blueGreen: blueGreenSchema.default([]),
+    /** single sign-on for Grafana and Kiali, and Keycloak when it is the issuer (components/sso) */
+    sso: clusterSsoSchema.optional(),
+    ssoGrafanaClientSecret: z.string().min(1, { error: "must not be empty" }).optional(),
+    ssoKialiClientSecret: z.string().min(1, { error: "must not be empty" }).optional(),
+    ssoJenkinsClientSecret: z.string().min(1, { error: "must not be empty" }).optional(),
+    keycloakDbPassword: z.string().min(1, { error: "must not be empty" }).optional(),
+    /** kube-monkey, opt-in per namespace (components/delivery); off by default */
+    chaos: chaosSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
+    if (c.sso) {
+      checkSso(c.sso, ctx, c.sso.keycloak !== undefined, "keycloak");
+      const need: Array<keyof ClusterSecretFields> = ["ssoGrafanaClientSecret", "ssoKialiClientSecret"];
+      if (c.sso.issuer === "keycloak") need.push("ssoJenkinsClientSecret", "keycloakDbPassword");
+      for (const k of need) {
+        if (c[k] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [k],
+            input: undefined,
+            message: `must be set (pulumi config set --secret) when sso.issuer is ${c.sso.issuer}`,
+          });
+        }
+      }
+    }
     // A meshed app outside the mesh's namespaces gets no sidecar (no injection label) and its
     // VirtualService routes to pods that are not in the mesh.
     const meshNamespaces = new Set(c.mesh.namespaces.map((n) => n.name));
+    const appNamespaces = new Set([...meshNamespaces, ...c.blueGreen.map((a) => a.namespace)]);
+    c.chaos.namespaces.forEach((n, i) => {
+      if (!appNamespaces.has(n.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["chaos", "namespaces", i, "name"],
+          input: n.name,
+          message: `must be an application namespace of this stack (${[...appNamespaces].sort().join(", ") || "none"})`,
+        });
+      }
+    });
     c.blueGreen.forEach((app, i) => {
       if (app.meshed && !meshNamespaces.has(app.namespace)) {
         ctx.addIssue({
@@ -168,4 +209,9 @@ export const clusterSchema = z
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type KubernetesClusterConfig = z.output<typeof kubernetesClusterSchema>;
 
-export const CLUSTER_SECRET_KEYS: readonly string[] = ["sshPrivateKey"];
+type ClusterSecretFields = Pick<
+  z.output<typeof clusterSchema>,
+  "ssoGrafanaClientSecret" | "ssoKialiClientSecret" | "ssoJenkinsClientSecret" | "keycloakDbPassword"
+>;
+
+export const CLUSTER_SECRET_KEYS: readonly string[] = ["sshPrivateKey", ...CLUSTER_SSO_SECRET_KEYS];

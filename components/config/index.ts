@@ -31,3 +31,5 @@ export {
 export type { JenkinsConfig, JenkinsPipelineConfig, JenkinsAgentConfig } from "./jenkins";
 export { blueGreenSchema, blueGreenAppSchema, imageDigest, COLOURS } from "./blue-green";
 export type { BlueGreenAppConfig } from "./blue-green";
+export { abSchema, smokeCheckSchema, SOAK_MINUTES_DEFAULT, SMOKE_DEFAULTS, MIGRATE_DEFAULTS } from "./ab";
+export type { AbConfig, SmokeCheckConfig } from "./ab";

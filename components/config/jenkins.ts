@@ -1,6 +1,7 @@
 // The `jenkins` section of the site project's config (components/jenkins, docs/delivery.md).
 import { z } from "zod";
 import { dnsLabel, flavor, imageName, ipv4, port, site, SITES, stackName } from "./fields";
+import { loadProfileShape } from "./load-test";
 
 /** Jenkins LTS pinned by default: facts.md section 4 (2.568.2, 2026-08-04, confirmed). */
 export const JENKINS_LTS_DEFAULT = "2.568.2";
@@ -42,8 +43,51 @@ export const jenkinsPipelineSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, { error: "must be a Jenkins credentials id (letters, digits, . _ -)" })
     .optional(),
-  /** label of the SSH agents that have docker and kubectl */
-  agentLabel: dnsLabel.default("docker"),
+  /** label of the agents that have buildah, kubectl and hey */
+  agentLabel: dnsLabel.default("build"),
+  /**
+   * Load stage after each listed site's deploy: `jsp-loadtest` against that site's URL with
+   * the header that selects the idle colour; over a threshold the pipeline stops there.
+   */
+  loadTest: z
+    .strictObject({
+      /** per site, the https URL that reaches the app (the edge; for meshed apps the x-jsp-colour header picks the idle colour) */
+      urls: z
+        .partialRecord(
+          site,
+          z.string({ error: "must be a string" }).regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?$/, {
+            error: "must be http(s)://host[:port] without a path (the path is loadTest.path)",
+          }),
+        )
+        .refine((r) => Object.keys(r).length > 0, { error: "must name the URL of at least one site" }),
+      ...loadProfileShape,
+    })
+    .optional(),
+  /** Jenkins file credential holding a containers-auth.json for the registry push (jenkins.registryAuth) */
+  registryCredentialsId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, { error: "must be a Jenkins credentials id (letters, digits, . _ -)" })
+    .optional(),
+});
+
+/** Agent VMs the site stack creates (components/jenkins/agent-pool.ts). */
+export const agentPoolSchema = z.strictObject({
+  count: z
+    .number({ error: "must be a number" })
+    .int({ error: "must be an integer" })
+    .min(0, { error: "must be 0-10" })
+    .max(10, { error: "must be 0-10" })
+    .default(2),
+  /** builds run buildah and the tests of an app: m3.medium (8 vCPU, 30 GB) by default */
+  flavor: flavor.default("m3.medium"),
+  image: imageName.optional(),
+  executors: z
+    .number({ error: "must be a number" })
+    .int({ error: "must be an integer" })
+    .min(1, { error: "must be 1-16" })
+    .max(16, { error: "must be 1-16" })
+    .default(2),
+  labels: z.array(dnsLabel).min(1, { error: "must list at least one label" }).default(["build"]),
 });
 
 export const jenkinsAgentSchema = z.strictObject({
@@ -55,7 +99,7 @@ export const jenkinsAgentSchema = z.strictObject({
     .string()
     .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a POSIX user name" })
     .default("jenkins"),
-  labels: z.array(dnsLabel).min(1, { error: "must list at least one label" }).default(["docker"]),
+  labels: z.array(dnsLabel).min(1, { error: "must list at least one label" }).default(["build"]),
   executors: z
     .number({ error: "must be a number" })
     .int({ error: "must be an integer" })
@@ -86,7 +130,15 @@ export const jenkinsSchema = z
       .min(1, { error: "must list at least one cluster stack" })
       .default(DEFAULT_DEPLOY_TARGETS),
     pipelines: z.array(jenkinsPipelineSchema).default([]),
+    /** agent VMs created by the stack, registered by JCasC with their host keys pinned */
+    agentPool: agentPoolSchema.prefault({}),
+    /** SSH agents you run yourself (their host key is trusted by an admin once) */
     agents: z.array(jenkinsAgentSchema).default([]),
+    /** cluster stack output holding the deploy identity's kubeconfig (never admin.conf) */
+    deployKubeconfigOutput: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, { error: "must be a stack output name" })
+      .default("deployKubeconfig"),
     pluginManager: z
       .strictObject({
         version: z
@@ -139,7 +191,11 @@ export const jenkinsSchema = z
       agents.add(a.name);
     });
     j.pipelines.forEach((p, i) => {
-      if (j.agents.length > 0 && !j.agents.some((a) => a.labels.includes(p.agentLabel))) {
+      const labels = [
+        ...(j.agentPool.count > 0 ? j.agentPool.labels : []),
+        ...j.agents.flatMap((a) => a.labels),
+      ];
+      if (labels.length > 0 && !labels.includes(p.agentLabel)) {
         ctx.addIssue({
           code: "custom",
           path: ["pipelines", i, "agentLabel"],
@@ -153,3 +209,4 @@ export const jenkinsSchema = z
 export type JenkinsConfig = z.output<typeof jenkinsSchema>;
 export type JenkinsPipelineConfig = z.output<typeof jenkinsPipelineSchema>;
 export type JenkinsAgentConfig = z.output<typeof jenkinsAgentSchema>;
+export type AgentPoolConfig = z.output<typeof agentPoolSchema>;

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ClusterConfig, CLUSTER_SECRET_KEYS, clusterSchema } from "./cluster";
 import { ConfigError } from "./errors";
 import { regionOf } from "./fields";
+import { ourWords } from "./messages";
 import { OpenstackConfig, OPENSTACK_SECRET_KEYS, openstackSchema } from "./openstack";
 import { SiteConfig, SITE_SECRET_KEYS, siteSchema } from "./site";
 
@@ -62,8 +63,12 @@ function formatPath(ns: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Private key material pasted into a config value is never echoed back, even in part. */
+const KEY_MATERIAL = /PRIVATE KEY|^-----BEGIN|\bb3BlbnNzaC1rZXktdjE/;
+
 function formatValue(v: unknown, secret: boolean): string {
   if (secret) return "[secret]";
+  if (typeof v === "string" && KEY_MATERIAL.test(v)) return "[redacted: looks like a private key]";
   if (v === undefined) return "(missing)";
   const s = JSON.stringify(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
@@ -147,9 +152,9 @@ export function parseStackConfig(
   requireSecret(project, spec.secretKeys, own, ownSecret);
   requireSecret("openstack", OPENSTACK_SECRET_KEYS, openstack, osSecret);
 
-  const ownResult = spec.schema.safeParse(own, { reportInput: true });
+  const ownResult = spec.schema.safeParse(own, { reportInput: true, error: ourWords });
   if (!ownResult.success) lines.push(...issueLines(project, ownResult.error.issues, ownSecret));
-  const osResult = openstackSchema.safeParse(openstack, { reportInput: true });
+  const osResult = openstackSchema.safeParse(openstack, { reportInput: true, error: ourWords });
   if (!osResult.success) {
     lines.push(...issueLines("openstack", osResult.error.issues, new Set(OPENSTACK_SECRET_KEYS)));
   }

@@ -6,6 +6,7 @@
 import { INGRESS_NODE_PORT_DEFAULTS } from "../../src/ingress-ports";
 import { z } from "zod";
 import { dnsLabel, port } from "./fields";
+import { durationSeconds, loadProfileShape } from "./load-test";
 
 /** Namespaces the platform itself uses; an app namespace may not take one of them. */
 export const PLATFORM_NAMESPACES = [
@@ -17,6 +18,11 @@ export const PLATFORM_NAMESPACES = [
   "istio-ingress",
   "monitoring",
   "flagger-system",
+  // the platform's own: database (components/database), Keycloak, deploy identity, chaos
+  "jsp-db",
+  "jsp-auth",
+  "jsp-deploy",
+  "jsp-chaos",
 ] as const;
 
 const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -129,33 +135,30 @@ export const canarySchema = z
       .min(1, { error: "must be at least 1 ms" })
       .max(60000, { error: "must be at most 60000 ms" })
       .default(500),
-    /** load the canary from the in-mesh load tester during the analysis */
+    /**
+     * The load test the load tester runs in every analysis step (a blocking webhook: a run
+     * over the thresholds is a failed check), the same `jsp-loadtest` the pipeline runs.
+     */
     loadTest: z
       .strictObject({
         enabled: z.boolean({ error: "must be true or false" }).default(true),
-        /** requests per second per worker (hey -q) */
-        qps: z
-          .number()
-          .int()
-          .min(1, { error: "must be 1-100" })
-          .max(100, { error: "must be 1-100" })
-          .default(10),
-        /** concurrent workers (hey -c) */
-        concurrency: z
-          .number()
-          .int()
-          .min(1, { error: "must be 1-50" })
-          .max(50, { error: "must be 1-50" })
-          .default(2),
-        /** request path */
-        path: z
-          .string()
-          .regex(/^\/[A-Za-z0-9._~/-]*$/, { error: "must be an absolute URL path such as /healthz" })
-          .default("/"),
+        ...loadProfileShape,
       })
       .prefault({}),
   })
   .superRefine((c, ctx) => {
+    const unit = { s: 1, m: 60, h: 3600, d: 86400 }[c.interval.slice(-1) as "s" | "m" | "h" | "d"];
+    if (
+      c.loadTest.enabled &&
+      durationSeconds(c.loadTest.duration) >= Number(c.interval.slice(0, -1)) * unit
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["loadTest", "duration"],
+        input: c.loadTest.duration,
+        message: `must be shorter than the analysis interval (${c.interval}): the webhook blocks the step while it runs`,
+      });
+    }
     if (c.stepWeight > c.maxWeight) {
       ctx.addIssue({
         code: "custom",

@@ -4,7 +4,9 @@ import { z } from "zod";
 import { parseCidr, parseIp } from "../../src/cidr";
 import { SLOTS } from "./cluster";
 import { dnsSchema, tlsSchema } from "./dns";
+import { abSchema } from "./ab";
 import { jenkinsSchema } from "./jenkins";
+import { checkSso, siteSsoSchema, SITE_SSO_SECRET_KEYS } from "./sso";
 import { EDGE_DEFAULT_HEALTH, EDGE_DEFAULT_PORTS } from "../edge/render/edge-input";
 import {
   adminCidr,
@@ -310,8 +312,30 @@ export const siteSchema = z
     dns: dnsSchema.optional(),
     /** HTTPS on the edge with ACME certificates (docs/dns-tls.md); needs `edge` and `dns` */
     tls: tlsSchema,
+    /** the A/B upgrade tool (`npm run ab`): soak time, smoke checks, migration scope */
+    ab: abSchema.default(abSchema.parse({})),
+    /** single sign-on for Jenkins (components/sso, docs/delivery.md); absent: local admin only */
+    sso: siteSsoSchema.optional(),
+    /** the Jenkins OIDC client secret (secret); required with sso */
+    ssoJenkinsClientSecret: z.string().min(1, { error: "must not be empty" }).optional(),
+    /** containers-auth.json for the registry push (secret); becomes Jenkins credential registry-auth */
+    jenkinsRegistryAuth: z
+      .string()
+      .refine((s) => s.trim().startsWith("{"), { error: "must be a containers-auth.json document" })
+      .optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.sso) {
+      checkSso(c.sso, ctx, c.sso.keycloakIssuerUrl !== undefined, "keycloakIssuerUrl");
+      if (c.ssoJenkinsClientSecret === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["ssoJenkinsClientSecret"],
+          input: undefined,
+          message: "must be set (pulumi config set --secret) when sso is configured",
+        });
+      }
+    }
     const entries: Array<[string, string]> = [["network.cidr", c.network.cidr]];
     c.adminCidrs.forEach((a, i) => entries.push([`adminCidrs.${i}`, a]));
     noOverlap(ctx, entries);
@@ -373,4 +397,4 @@ export type StateConfig = NonNullable<z.output<typeof stateSchema>>;
 export type { DnsConfig, DnsCheckerConfig, TlsConfig } from "./dns";
 
 /** Keys of this namespace whose value must be a Pulumi secret (`pulumi config set --secret`). */
-export const SITE_SECRET_KEYS: readonly string[] = [];
+export const SITE_SECRET_KEYS: readonly string[] = [...SITE_SSO_SECRET_KEYS, "jenkinsRegistryAuth"];

@@ -3,11 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { registerArtifact } from "../../src/artifacts";
+import type { SsoSettings } from "../sso/render/oidc";
+import { createAgentPool, JenkinsAgentPoolArgs } from "./agent-pool";
 import {
   ADMIN_PASSWORD_FILE,
   AGENT_KEY_FILE,
   CascAgent,
   kubeconfigFile,
+  OIDC_SECRET_FILE,
+  REGISTRY_AUTH_FILE,
+  REGISTRY_CREDENTIAL_ID,
   renderJenkinsCasc,
 } from "./render/casc";
 import {
@@ -16,13 +21,21 @@ import {
   renderJenkinsInstallScript,
   renderJenkinsNginx,
 } from "./render/cloud-init";
-import { kubeconfigCredentialId, renderDeployPipeline, renderSeedJobs } from "./render/pipeline";
+import {
+  kubeconfigCredentialId,
+  PipelineLoadTest,
+  renderDeployPipeline,
+  renderSeedJobs,
+} from "./render/pipeline";
 import { renderPluginsTxt } from "./render/plugins";
 
-/** A cluster the pipelines deploy to, in order; its kubeconfig becomes a Jenkins file credential. */
+/** A cluster the pipelines deploy to, in order; its deploy kubeconfig becomes a Jenkins file credential. */
 export interface JenkinsDeployTarget {
   site: string;
-  /** the cluster stack's `kubeconfig` output; undefined while that stack has none */
+  /**
+   * the cluster stack's `deployKubeconfig` output (the least-privilege deploy identity, never
+   * admin.conf); undefined while that stack has none
+   */
   kubeconfig: pulumi.Input<string | undefined>;
 }
 
@@ -35,8 +48,10 @@ export interface JenkinsPipelineArgs {
   imageRepository: string;
   /** @default "default" */
   namespace?: string;
-  /** @default "docker" */
+  /** @default "build" */
   agentLabel?: string;
+  /** load stage after each site with a URL (jsp-loadtest; thresholds fail the run) */
+  loadTest?: PipelineLoadTest;
 }
 
 export interface JenkinsHostArgs {
@@ -61,8 +76,14 @@ export interface JenkinsHostArgs {
   /** in deploy order: the pipeline deploys the first site first */
   deployTargets: JenkinsDeployTarget[];
   pipelines?: JenkinsPipelineArgs[];
-  /** SSH build agents; the controller itself runs no builds */
+  /** agent VMs this component creates, registered with pinned host keys @default none */
+  agentPool?: JenkinsAgentPoolArgs;
+  /** SSH build agents run elsewhere (host key trusted once by an admin); the controller runs no builds */
   agents?: CascAgent[];
+  /** OpenID Connect login (groups -> roles); the local admin becomes break-glass only */
+  sso?: { settings: SsoSettings; clientId: string; clientSecret: pulumi.Input<string> };
+  /** containers-auth.json for the registry push (secret); becomes credential `registry-auth` */
+  registryAuth?: pulumi.Input<string>;
   /** @default { version: "2.14.0" } */
   pluginManager?: { version: string; sha256?: string };
 }
@@ -89,9 +110,22 @@ export class JenkinsHost extends pulumi.ComponentResource {
   public readonly casc: pulumi.Output<string>;
   /** sites whose kubeconfig was available and became a credential */
   public readonly credentialSites: pulumi.Output<string[]>;
+  /** fixed IPs of the agent VMs (their egress must reach both sites' API servers) */
+  public readonly agentAddresses: pulumi.Output<string[]>;
 
   constructor(name: string, args: JenkinsHostArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("jetstream:jenkins:JenkinsHost", name, args, opts);
+    // secrets (OIDC client secret, registry auth) stay out of the component's own inputs
+    const { sso, registryAuth, ...plainArgs } = args;
+    super(
+      "jetstream:jenkins:JenkinsHost",
+      name,
+      {
+        ...plainArgs,
+        sso: sso ? { settings: sso.settings, clientId: sso.clientId } : undefined,
+        registryAuth: registryAuth ? "(secret)" : undefined,
+      },
+      opts,
+    );
     const r = createJenkinsHost(name, args, this);
     this.url = r.url;
     this.address = r.address;
@@ -102,7 +136,9 @@ export class JenkinsHost extends pulumi.ComponentResource {
     this.securityGroupId = r.securityGroupId;
     this.casc = r.casc;
     this.credentialSites = r.credentialSites;
+    this.agentAddresses = r.agentAddresses;
     this.registerOutputs({
+      agentAddresses: this.agentAddresses,
       url: this.url,
       address: this.address,
       fixedIp: this.fixedIp,
@@ -141,8 +177,10 @@ function createJenkinsHost(name: string, args: JenkinsHostArgs, parent: pulumi.R
     gitCredentialsId: p.gitCredentialsId,
     imageRepository: p.imageRepository,
     namespace: p.namespace ?? "default",
-    agentLabel: p.agentLabel ?? "docker",
+    agentLabel: p.agentLabel ?? "build",
     sites: args.deployTargets.map((t) => ({ site: t.site, credentialsId: kubeconfigCredentialId(t.site) })),
+    loadTest: p.loadTest,
+    registryCredentialsId: args.registryAuth !== undefined ? REGISTRY_CREDENTIAL_ID : undefined,
   }));
   const hostname = `${args.site}-jenkins`;
   const version = args.version ?? "2.568.2";
@@ -169,8 +207,11 @@ function createJenkinsHost(name: string, args: JenkinsHostArgs, parent: pulumi.R
     { length: 32, special: false, minLower: 4, minUpper: 4, minNumeric: 4 },
     opts,
   );
+  const poolCount = args.agentPool?.count ?? 0;
   const agentKey =
-    agents.length > 0 ? new tls.PrivateKey(`${name}-agent-key`, { algorithm: "ED25519" }, opts) : undefined;
+    agents.length > 0 || poolCount > 0
+      ? new tls.PrivateKey(`${name}-agent-key`, { algorithm: "ED25519" }, opts)
+      : undefined;
 
   const sg = new openstack.networking.SecGroup(
     `${name}-sg`,
@@ -255,14 +296,33 @@ function createJenkinsHost(name: string, args: JenkinsHostArgs, parent: pulumi.R
       return present;
     }),
   );
-  const casc = pulumi.all([url, credentialSites]).apply(([u, present]) =>
+  const poolAgents =
+    args.agentPool && agentKey
+      ? createAgentPool(
+          name,
+          args.agentPool,
+          {
+            site: args.site,
+            networkId: args.networkId,
+            subnetId: args.subnetId,
+            keypairName: args.keypairName,
+            bastionSecurityGroupId: args.bastionSecurityGroupId,
+            controllerSecurityGroupId: sg.id,
+            controllerPublicKey: agentKey.publicKeyOpenssh,
+          },
+          parent,
+        )
+      : [];
+  const casc = pulumi.all([url, credentialSites, pulumi.all(poolAgents)]).apply(([u, present, pool]) =>
     renderJenkinsCasc({
       url: u,
       adminUser,
       kubeconfigs: present.map((site) => ({ site, credentialsId: kubeconfigCredentialId(site) })),
-      agents,
+      agents: [...pool, ...agents],
       seedJobs: seedJobs !== undefined,
       systemMessage: `jetstream-paas ${args.site}: configured as code (JCasC). Changes made here are lost at the next apply.`,
+      sso: args.sso ? { settings: args.sso.settings, clientId: args.sso.clientId } : undefined,
+      registryAuth: args.registryAuth !== undefined,
     }),
   );
 
@@ -285,10 +345,15 @@ function createJenkinsHost(name: string, args: JenkinsHostArgs, parent: pulumi.R
         password.result,
         agentKey ? agentKey.privateKeyOpenssh : "",
         pulumi.all(kubeconfigs),
+        args.sso ? args.sso.clientSecret : "",
+        args.registryAuth ?? "",
       ])
-      .apply(([addr, cascText, pw, key, kcs]) => {
+      .apply(([addr, cascText, pw, key, kcs, oidcSecret, registryAuth]) => {
         const secrets: JenkinsSecretFile[] = [{ path: ADMIN_PASSWORD_FILE, content: pw }];
         if (agentKey) secrets.push({ path: AGENT_KEY_FILE, content: key });
+        if (args.sso) secrets.push({ path: OIDC_SECRET_FILE, content: oidcSecret });
+        if (args.registryAuth !== undefined)
+          secrets.push({ path: REGISTRY_AUTH_FILE, content: registryAuth });
         kcs.forEach((k, i) => {
           if (typeof k === "string" && k.trim().length > 0) {
             secrets.push({ path: kubeconfigFile(args.deployTargets[i].site), content: k });
@@ -335,6 +400,8 @@ function createJenkinsHost(name: string, args: JenkinsHostArgs, parent: pulumi.R
     .apply(([addr, cascText, present]) => {
       const secrets = [redacted(ADMIN_PASSWORD_FILE), ...present.map((s) => redacted(kubeconfigFile(s)))];
       if (agentKey) secrets.push(redacted(AGENT_KEY_FILE));
+      if (args.sso) secrets.push(redacted(OIDC_SECRET_FILE));
+      if (args.registryAuth !== undefined) secrets.push(redacted(REGISTRY_AUTH_FILE));
       return baseInput(addr, cascText, secrets);
     });
   registerArtifact(
@@ -358,5 +425,6 @@ function createJenkinsHost(name: string, args: JenkinsHostArgs, parent: pulumi.R
     securityGroupId: sg.id,
     casc,
     credentialSites,
+    agentAddresses: pulumi.all(poolAgents).apply((a) => a.map((x) => x.host)),
   };
 }

@@ -20,6 +20,8 @@ export function applyObject(
       return new k8s.core.v1.Namespace(name, { metadata }, opts);
     case "v1/ServiceAccount":
       return new k8s.core.v1.ServiceAccount(name, { metadata }, opts);
+    case "v1/ConfigMap":
+      return new k8s.core.v1.ConfigMap(name, { metadata, data: body.data as Record<string, string> }, opts);
     default:
       if (!apiVersion.includes("/")) {
         throw new Error(`${kind} ${metadata.name}: core kinds need their typed resource here`);

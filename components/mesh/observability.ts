@@ -4,7 +4,10 @@ import * as random from "@pulumi/random";
 import type { z } from "zod";
 import { ObservabilityConfig, observabilitySchema } from "../config/mesh";
 import { applyObjects, helmRelease, registerManifests } from "./_k8s";
+import { GRAFANA_OIDC_SECRET, GRAFANA_OIDC_SECRET_KEY } from "../sso/render/grafana";
+import { KIALI_OIDC_SECRET, KIALI_OIDC_SECRET_KEY } from "../sso/render/kiali";
 import {
+  ObservabilitySso,
   GRAFANA_PASSWORD_KEY,
   GRAFANA_USER_KEY,
   grafanaAdminSecret,
@@ -18,6 +21,11 @@ export interface ObservabilityArgs {
   observability?: z.input<typeof observabilitySchema>;
   /** resources to wait for: the IstioMesh (Prometheus carries a sidecar, Kiali reads Istio) */
   dependsOn?: pulumi.Resource[];
+  /** OpenID Connect login for Grafana and Kiali, with their client secrets (Pulumi secrets) */
+  sso?: ObservabilitySso & {
+    grafanaClientSecret: pulumi.Input<string>;
+    kialiClientSecret: pulumi.Input<string>;
+  };
 }
 
 /** What the artifact shows instead of the generated password (the real one stays in state). */
@@ -42,7 +50,14 @@ export class Observability extends pulumi.ComponentResource {
   public readonly urls: { prometheus: string; grafana: string; kiali: string };
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("jetstream:mesh:Observability", name, args, opts);
+    // the client secrets stay out of the component's own inputs (they reach only their Secrets)
+    const { sso, ...plainArgs } = args;
+    super(
+      "jetstream:mesh:Observability",
+      name,
+      { ...plainArgs, sso: sso ? { grafana: sso.grafana, kiali: sso.kiali } : undefined },
+      opts,
+    );
     const r = createObservability(name, args, this);
     this.grafanaAdminPassword = r.password;
     this.grafanaAdminUser = r.config.grafana.adminUser;
@@ -67,7 +82,7 @@ function createObservability(name: string, args: ObservabilityArgs, parent: pulu
     throw new pulumi.ResourceError(`invalid observability args: ${lines.join("; ")}`, parent);
   }
   const config: ObservabilityConfig = parsed.data;
-  const plan: ObservabilityPlan = planObservability(config);
+  const plan: ObservabilityPlan = planObservability(config, args.sso);
   const opts: pulumi.CustomResourceOptions = { parent };
   const after = args.dependsOn ?? [];
 
@@ -93,9 +108,55 @@ function createObservability(name: string, args: ObservabilityArgs, parent: pulu
     { ...opts, dependsOn: [monitoringNs], additionalSecretOutputs: ["data", "stringData"] },
   );
 
+  // OIDC client secrets: only in Kubernetes Secrets the charts read, never in values.
+  const ssoSecrets: pulumi.Resource[] = [];
+  const kialiSecrets: pulumi.Resource[] = [];
+  if (args.sso) {
+    const oidcSecret = (
+      key: string,
+      ns: string,
+      secretName: string,
+      dataKey: string,
+      value: pulumi.Input<string>,
+    ) =>
+      new k8s.core.v1.Secret(
+        `${name}-${key}`,
+        {
+          metadata: { name: secretName, namespace: ns },
+          type: "Opaque",
+          stringData: { [dataKey]: pulumi.secret(value) },
+        },
+        {
+          ...opts,
+          dependsOn: ns === MONITORING_NAMESPACE ? [monitoringNs] : after,
+          additionalSecretOutputs: ["data", "stringData"],
+        },
+      );
+    ssoSecrets.push(
+      oidcSecret(
+        "grafana-oidc",
+        MONITORING_NAMESPACE,
+        GRAFANA_OIDC_SECRET,
+        GRAFANA_OIDC_SECRET_KEY,
+        args.sso.grafanaClientSecret,
+      ),
+    );
+    kialiSecrets.push(
+      oidcSecret(
+        "kiali-oidc",
+        ISTIO_NAMESPACE,
+        KIALI_OIDC_SECRET,
+        KIALI_OIDC_SECRET_KEY,
+        args.sso.kialiClientSecret,
+      ),
+    );
+  }
   const prometheus = helmRelease(name, plan.prometheus, { ...opts, dependsOn: [...after, monitoringNs] });
-  const grafana = helmRelease(name, plan.grafana, { ...opts, dependsOn: [secret, prometheus] });
-  helmRelease(name, plan.kiali, { ...opts, dependsOn: [...after, prometheus, grafana] });
+  const grafana = helmRelease(name, plan.grafana, {
+    ...opts,
+    dependsOn: [secret, prometheus, ...ssoSecrets],
+  });
+  helmRelease(name, plan.kiali, { ...opts, dependsOn: [...after, prometheus, grafana, ...kialiSecrets] });
 
   registerManifests(
     name,

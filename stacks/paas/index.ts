@@ -2,9 +2,12 @@
 // slot on the network of its site stack, then Istio, observability, Flagger and the apps on
 // it through the cluster's own provider. Config is parsed first: a bad config declares nothing.
 import { loadStackConfig } from "../../components/config";
+import { SlotConfigContainer } from "../../components/cluster";
+import { registeredArtifacts } from "../../src/artifacts";
 import { createCluster } from "./cluster";
 import { deployApps } from "./apps";
 import { deployPlatform } from "./platform";
+import { chaos, deployIdentity, keycloak } from "./delivery";
 
 const { config } = loadStackConfig("cluster");
 
@@ -16,6 +19,7 @@ export const clusterName = cluster.clusterName;
 export const kubeconfig = cluster.kubeconfig;
 export const apiAddress = cluster.apiAddress;
 export const ingressNodes = cluster.ingressNodes;
+export const kubernetesVersion = config.cluster.kubernetesVersion;
 export const siteNetworkId = siteRef.getOutput("networkId");
 export const siteSubnetId = siteRef.getOutput("subnetId");
 
@@ -35,3 +39,25 @@ export const {
 // Blue/green services (components/apps, docs/delivery.md) on the same provider.
 const apps = deployApps(config, cluster.provider, [mesh]);
 export const blueGreenActive = Object.fromEntries(Object.entries(apps).map(([n, a]) => [n, a.activeColour]));
+
+// Delivery (components/delivery, components/sso, docs/delivery.md): the deploy identity Jenkins
+// holds instead of admin.conf, Keycloak when it is the SSO issuer, kube-monkey when opted in.
+const deploy = deployIdentity(config, cluster, cluster.provider, [mesh]);
+export const deployKubeconfig = deploy.kubeconfig;
+export const deployNamespaces = deploy.namespaces;
+const kc = keycloak(config, cluster.provider, [mesh]);
+export const keycloakIssuerUrl = kc?.issuerUrl;
+export const keycloakBootstrapAdminPassword = kc?.bootstrapAdminPassword;
+export const chaosNamespaces =
+  chaos(config, cluster.provider, [mesh, ...Object.values(apps)])?.namespaces ?? [];
+// The slot's own object-storage container (seed 002's per-cluster bucket): every rendered,
+// non-secret file of the slot (inventory, group_vars, runner script, manifests, node
+// cloud-init), for audit and rebuild. Created and destroyed with this stack (docs/ab-upgrade.md).
+const configStore = new SlotConfigContainer(`${config.slot.toLowerCase()}-config`, {
+  site: config.site,
+  slot: config.slot,
+  files: registeredArtifacts()
+    .filter((a) => /^(kubespray|k8s|cloud-init)\//.test(a.path))
+    .map((a) => ({ path: a.path, content: a.content })),
+});
+export const configContainer = configStore.containerName;

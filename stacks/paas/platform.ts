@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../../components/config";
 import { Flagger, IstioMesh, Observability } from "../../components/mesh";
+import { ssoSettings } from "./delivery";
 
 export interface PlatformOutputs {
   /** NodePorts of the Istio ingress gateway on every node; the edge targets them */
@@ -32,9 +33,22 @@ export function deployPlatform(
   kubernetesVersion?: string,
 ): PlatformOutputs {
   const mesh = new IstioMesh("mesh", { mesh: config.mesh, kubernetesVersion }, { provider });
+  const sso = ssoSettings(config);
   const obs = new Observability(
     "observability",
-    { observability: config.mesh.observability, dependsOn: [mesh] },
+    {
+      observability: config.mesh.observability,
+      dependsOn: [mesh],
+      sso:
+        sso && config.sso
+          ? {
+              grafana: { sso, clientId: config.sso.grafana.clientId, url: config.sso.grafana.url },
+              kiali: { sso, clientId: config.sso.kiali.clientId, url: config.sso.kiali.url },
+              grafanaClientSecret: pulumi.secret(config.ssoGrafanaClientSecret ?? ""),
+              kialiClientSecret: pulumi.secret(config.ssoKialiClientSecret ?? ""),
+            }
+          : undefined,
+    },
     { provider },
   );
   const flagger = new Flagger("flagger", { mesh: config.mesh, dependsOn: [mesh, obs] }, { provider });

@@ -172,6 +172,21 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
     id: mockUuid(`appcred:${name}`),
     state: { ...inputs, secret: mockSecret(`appcred:${name}`, 43), projectId: mockUuid("project") },
   }),
+  // Swift: a container's id is its name; an object's etag is the MD5 of its content.
+  "openstack:objectstorage/container:Container": (_c, name, inputs) => ({
+    id: String(inputs.name ?? name),
+    state: { ...inputs, name: inputs.name ?? name },
+  }),
+  "openstack:objectstorage/containerObject:ContainerObject": (_c, name, inputs) => ({
+    id: `${String(inputs.containerName)}/${String(inputs.name ?? name)}`,
+    state: {
+      ...inputs,
+      etag: createHash("md5")
+        .update(String(inputs.content ?? ""))
+        .digest("hex"),
+      contentLength: Buffer.byteLength(String(inputs.content ?? "")),
+    },
+  }),
   // Kubespray's steps on the bastion: empty output, except the kubeconfig fetch, which answers
   // with a realistic admin kubeconfig whose key material is a placeholder (never a real key).
   "command:remote:Command": (_c, name, inputs) => ({

@@ -21,6 +21,8 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface PlannedResource {
   readonly urn: string;
+  /** the id the mock gave a custom resource (none for components) */
+  readonly id?: string;
   readonly type: string;
   readonly name: string;
   readonly custom: boolean;
@@ -60,7 +62,7 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
 }
-type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
+type Callback = (err: Error | null, resp?: { getUrn(): string; getId(): string }) => void;
 interface RegisteringMonitor {
   registerResource(req: RegisterRequest, cb: Callback): void;
 }
@@ -98,11 +100,12 @@ export class MockEngine implements pulumi.runtime.Mocks {
   }
 
   /** Records a registration; called by the monitor wrapper with the raw request. */
-  record(req: RegisterRequest, urn: string): void {
+  record(req: RegisterRequest, urn: string, id?: string): void {
     const obj = req.getObject();
     const inputs = (obj ? this.redact(pulumi.runtime.deserializeProperties(obj)) : {}) as Props;
     const r: PlannedResource = {
       urn,
+      id: id || undefined,
       type: req.getType(),
       name: req.getName(),
       custom: req.getCustom(),
@@ -192,7 +195,7 @@ export async function installMocks(opts: MockOptions): Promise<MockEngine> {
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     original(req, (err, resp) => {
-      if (!err && resp) engine.record(req, resp.getUrn());
+      if (!err && resp) engine.record(req, resp.getUrn(), resp.getId());
       cb(err, resp);
     });
   };

@@ -195,9 +195,11 @@ describe("synth of paasA and the real tools on its files", () => {
     assert.ok(plan.resources.some((r) => r.type === "command:remote:Command" && r.name === "paasa-install"));
     const provider = plan.resources.find((r) => r.type === "pulumi:providers:kubernetes");
     assert.equal(provider?.inputs.clusterIdentifier, "jetstream-iu-paasa");
-    // the cloud side of the cluster hangs under the cluster component (the mesh has its own)
+    // the cloud side of the cluster hangs under the cluster component (the mesh has its own,
+    // the slot's config container its own: docs/ab-upgrade.md)
     for (const r of plan.resources) {
-      if (/^(openstack|command):/.test(r.type)) assert.equal(r.parent, "paasa", r.name);
+      if (/^openstack:objectstorage\//.test(r.type)) assert.equal(r.parent, "paasa-config", r.name);
+      else if (/^(openstack|command):/.test(r.type)) assert.equal(r.parent, "paasa", r.name);
     }
   });
 
@@ -216,7 +218,8 @@ describe("synth of paasA and the real tools on its files", () => {
     ]) {
       assert.ok(k in out.outputs, k);
     }
-    assert.deepEqual(out.secretOutputNames, ["grafanaAdminPassword", "kubeconfig"]);
+    // deployKubeconfig: the deploy identity Jenkins holds (docs/delivery.md section 7)
+    assert.deepEqual(out.secretOutputNames, ["deployKubeconfig", "grafanaAdminPassword", "kubeconfig"]);
     assert.equal(out.outputs.kubeconfig, "[secret]");
     assert.deepEqual(out.outputs.ingressNodePorts, { http: 30080, https: 30443, status: 30021 });
     assert.equal((out.outputs.ingressNodes as string[]).length, 3);
@@ -247,7 +250,7 @@ describe("synth of paasA and the real tools on its files", () => {
       run.stderr,
       /^config error: jetstream-paas-cluster:cluster\.controlPlane\.count = 4: must be odd \(etcd keeps quorum/m,
     );
-    assert.match(run.stderr, /synth paasA: refused, nothing planned/);
+    assert.match(run.stderr, /synth: paasA: refused, nothing planned/);
     assert.ok(!existsSync(join(run.outDir, "plan.json")));
   });
 

@@ -22,8 +22,11 @@ function clusterUp(stack: string): void {
     join(outRoot, stack, "outputs.json"),
     JSON.stringify({
       name: `organization/jetstream-paas-cluster/${stack}`,
-      outputs: { kubeconfig: `apiVersion: v1\nkind: Config\n# ${KUBECONFIG_MARK} ${stack}\n` },
-      secretOutputNames: ["kubeconfig"],
+      outputs: {
+        kubeconfig: `apiVersion: v1\nkind: Config\n# admin ${KUBECONFIG_MARK} ${stack}\n`,
+        deployKubeconfig: `apiVersion: v1\nkind: Config\n# deploy ${KUBECONFIG_MARK} ${stack}\n`,
+      },
+      secretOutputNames: ["kubeconfig", "deployKubeconfig"],
     }),
   );
 }
@@ -54,8 +57,8 @@ describe("synth iu: Jenkins as code", () => {
     assert.equal(run.status, 0, run.stderr);
     assert.ok(!/no kubeconfig output/.test(run.stderr), run.stderr);
     const text = readFileSync(join(run.outDir, "jenkins", "jenkins.yaml"), "utf8");
-    assert.match(text, /id: kubeconfig-iu/);
-    assert.match(text, /id: kubeconfig-tacc/);
+    assert.match(text, /id: deploy-kubeconfig-iu/);
+    assert.match(text, /id: deploy-kubeconfig-tacc/);
     for (const f of [
       "jenkins/jenkins.yaml",
       "cloud-init/iu-jenkins.yaml",

@@ -82,6 +82,16 @@ export class KubeError extends Error {
 }
 
 export const FIELD_MANAGER = "jetstream-paas-app";
+/** The field manager of `npm run ab -- migrate`: objects it copied show it in managedFields. */
+export const MIGRATE_FIELD_MANAGER = "jetstream-paas-ab";
+
+export interface ApplyOptions {
+  fieldManager: string;
+  /** take fields other managers own (kubectl --force-conflicts) */
+  force?: boolean;
+  /** dryRun=All: the server answers with the result and stores nothing */
+  dryRun?: boolean;
+}
 
 export class KubeClient {
   constructor(
@@ -166,6 +176,26 @@ export class KubeClient {
       throw new KubeError(r.status, `PATCH ${path}: HTTP ${r.status} ${message(r.body)}`);
     return r.body;
   }
+
+  /**
+   * Server-side apply (application/apply-patch+yaml; JSON is valid YAML). Returns the answer
+   * whatever its status, so the caller can tell a field-manager conflict (409) from a failure.
+   */
+  serverSideApply<T = Record<string, unknown>>(
+    path: string,
+    obj: unknown,
+    o: ApplyOptions,
+  ): Promise<KubeResponse<T>> {
+    const q = new URLSearchParams({ fieldManager: o.fieldManager });
+    if (o.force) q.set("force", "true");
+    if (o.dryRun) q.set("dryRun", "All");
+    return this.request<T>("PATCH", `${path}?${q.toString()}`, obj, "application/apply-patch+yaml");
+  }
+}
+
+/** The `message` of a Kubernetes Status body, or "". */
+export function statusMessage(body: unknown): string {
+  return message(body);
 }
 
 function message(body: unknown): string {

@@ -626,7 +626,11 @@ export function runTlsLoad(
         resolve(JSON.parse(out) as TlsRequest[]);
       } catch {
         writeFileSync(join(lab.dir, "tls-load.out"), out);
-        reject(new Error(`tls load generator gave no report (exit ${code ?? signal}, ${out.length} bytes): ${err.slice(0, 400)}`));
+        reject(
+          new Error(
+            `tls load generator gave no report (exit ${code ?? signal}, ${out.length} bytes): ${err.slice(0, 400)}`,
+          ),
+        );
       }
     });
   });

@@ -1,8 +1,9 @@
 // Finds a stack's project and reads its Pulumi.<stack>.yaml the way the Pulumi CLI hands
 // config to a program: full keys, structured values as JSON text, `secure:` values secret.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { parse } from "yaml";
+import { join, relative, resolve } from "node:path";
+import { parse, parseDocument } from "yaml";
+import { ConfigError } from "../../components/config/errors";
 import { mockSecret } from "../../test/harness/mock-state";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..");
@@ -46,8 +47,7 @@ export function resolveStack(stack: string, overrideConfigFile?: string): StackF
     main?: string;
   };
   const stackFile = overrideConfigFile ?? join(dir, `Pulumi.${stack}.yaml`);
-  const doc = (parse(readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const { config, secretKeys } = engineConfig(projectFile.name, doc.config ?? {});
+  const { config, secretKeys } = engineConfig(projectFile.name, readStackConfigMap(stackFile));
   return {
     stack,
     project: projectFile.name,
@@ -94,4 +94,35 @@ export function engineConfig(
     if (secret) secretKeys.push(key);
   }
   return { config, secretKeys };
+}
+
+/**
+ * The `config:` map of a stack file. A YAML mistake (bad syntax, a duplicate key, a tab) is
+ * refused as `file:line:column: what`, and a `config:` that is not a map names that key.
+ */
+export function readStackConfigMap(file: string): Record<string, unknown> {
+  const name = relative(REPO_ROOT, file).startsWith("..") ? file : relative(REPO_ROOT, file);
+  const doc = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        const where = at ? `${name}:${at.line}:${at.col}` : name;
+        return `${where}: not valid YAML (${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")})`;
+      }),
+    );
+  }
+  const top = doc.toJS() as unknown;
+  if (top === null || top === undefined) return {};
+  if (typeof top !== "object" || Array.isArray(top)) {
+    throw new ConfigError([`${name}: must be a YAML map with a \`config:\` key`]);
+  }
+  const config = (top as Record<string, unknown>).config;
+  if (config === undefined || config === null) return {};
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw new ConfigError([
+      `${name}: config = ${JSON.stringify(config).slice(0, 60)}: must be a map of keys`,
+    ]);
+  }
+  return config as Record<string, unknown>;
 }

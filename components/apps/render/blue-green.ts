@@ -27,6 +27,11 @@ export interface BlueGreenSpec {
   servicePort: number;
   readinessPath: string;
   meshed: boolean;
+  /**
+   * Extra labels per colour on the Deployment and its pods (kube-monkey opt-in labels, see
+   * components/delivery/render/chaos.ts); never selector labels.
+   */
+  extraLabels?: Partial<Record<Colour, Record<string, string>>>;
 }
 
 export type Manifest = Record<string, unknown> & {
@@ -114,13 +119,14 @@ function labels(spec: BlueGreenSpec, colour?: Colour): Record<string, string> {
 
 function deployment(spec: BlueGreenSpec, colour: Colour): Manifest {
   const podLabels = { [LABEL_APP]: spec.name, [LABEL_COLOUR]: colour };
+  const extra = spec.extraLabels?.[colour] ?? {};
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: {
       name: deploymentName(spec.name, colour),
       namespace: spec.namespace,
-      labels: labels(spec, colour),
+      labels: { ...extra, ...labels(spec, colour) },
     },
     spec: {
       replicas: spec.replicas,
@@ -130,7 +136,7 @@ function deployment(spec: BlueGreenSpec, colour: Colour): Manifest {
       // the rollback target at any moment.
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: podLabels },
+        metadata: { labels: { ...extra, ...podLabels } },
         spec: {
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },

@@ -3,7 +3,7 @@
 import { parseCidr, parseIp } from "../../../src/cidr";
 import { isDnsLabel } from "../../../src/naming";
 import { toYaml } from "../../../src/yaml";
-import { SUPPORTED_KUBERNETES_VERSIONS } from "../pins";
+import { SUPPORTED_KUBERNETES_VERSIONS } from "../../../src/kubespray";
 
 export interface GroupVarsInput {
   clusterName: string;

@@ -4,7 +4,7 @@
 import { isDnsLabel } from "../../../src/naming";
 import { parseIp } from "../../../src/cidr";
 import { toYaml } from "../../../src/yaml";
-import { KUBESPRAY } from "../pins";
+import { KUBESPRAY } from "../../../src/kubespray";
 
 export interface RunnerInput {
   /** cluster name; also the runner's work folder `~/jetstream-paas/<clusterName>` */

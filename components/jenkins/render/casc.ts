@@ -2,6 +2,8 @@
 // is a `${readFile:...}` / `${readFileBase64:...}` reference to a file that cloud-init writes
 // on the VM (root:jenkins 0640), so the rendered file can be read, diffed and published.
 import { toYaml } from "../../../src/yaml";
+import { jenkinsMatrix, jenkinsOicRealm } from "../../sso/render/jenkins";
+import type { SsoSettings } from "../../sso/render/oidc";
 
 export const SECRETS_DIR = "/etc/jenkins/secrets";
 export const CASC_DIR = "/etc/jenkins/casc";
@@ -14,8 +16,12 @@ export function agentCredentialId(user: string): string {
   return `agent-ssh-key-${user}`;
 }
 
+export const OIDC_SECRET_FILE = `${SECRETS_DIR}/oidc-client-secret`;
+export const REGISTRY_AUTH_FILE = `${SECRETS_DIR}/registry-auth.json`;
+export const REGISTRY_CREDENTIAL_ID = "registry-auth";
+
 export function kubeconfigFile(site: string): string {
-  return `${SECRETS_DIR}/kubeconfig-${site}`;
+  return `${SECRETS_DIR}/deploy-kubeconfig-${site}`;
 }
 
 export interface CascKubeconfig {
@@ -30,6 +36,11 @@ export interface CascAgent {
   user: string;
   labels: readonly string[];
   executors: number;
+  /**
+   * The agent's SSH host public key (`ssh-ed25519 AAAA...`), known before it boots because the
+   * stack made it: JCasC pins it. Without one an admin must trust the key once in the UI.
+   */
+  hostKey?: string;
 }
 
 export interface CascInput {
@@ -42,6 +53,10 @@ export interface CascInput {
   /** whether a seed jobs file is written */
   seedJobs: boolean;
   systemMessage: string;
+  /** OpenID Connect login; without it the local admin is the only account */
+  sso?: { settings: SsoSettings; clientId: string };
+  /** a registry-auth file credential exists */
+  registryAuth?: boolean;
 }
 
 function check(input: CascInput): void {
@@ -53,8 +68,34 @@ function check(input: CascInput): void {
   }
   for (const a of input.agents) {
     if (!/^[a-z0-9-]+$/.test(a.name)) throw new Error(`agents: name "${a.name}" must be a DNS label`);
+    if (a.hostKey !== undefined && !/^ssh-ed25519 [A-Za-z0-9+/=_-]+$/.test(a.hostKey.trim()))
+      throw new Error(`agents: ${a.name} hostKey must be one "ssh-ed25519 AAAA..." public key`);
   }
   if (input.systemMessage.includes("${")) throw new Error("systemMessage must not contain '${'");
+}
+
+/**
+ * Who logs in and what they may do: with SSO, the OIDC realm (groups -> matrix permissions)
+ * and the local admin only as oic-auth's escape hatch; without it, the local admin alone.
+ */
+function securitySettings(input: CascInput): Record<string, unknown> {
+  const password = `\${readFile:${ADMIN_PASSWORD_FILE}}`;
+  if (!input.sso) {
+    return {
+      securityRealm: {
+        local: { allowsSignup: false, users: [{ id: input.adminUser, name: "Administrator", password }] },
+      },
+      authorizationStrategy: { loggedInUsersCanDo: { allowAnonymousRead: false } },
+    };
+  }
+  const sso = {
+    sso: input.sso.settings,
+    clientId: input.sso.clientId,
+    clientSecretRef: `\${readFile:${OIDC_SECRET_FILE}}`,
+    breakGlassUser: input.adminUser,
+    breakGlassSecretRef: password,
+  };
+  return { securityRealm: jenkinsOicRealm(sso), authorizationStrategy: jenkinsMatrix(sso) };
 }
 
 /** The whole controller configuration; the only `${...}` in it are file references. */
@@ -66,7 +107,7 @@ export function renderJenkinsCasc(input: CascInput): string {
       file: {
         scope: "GLOBAL",
         id: k.credentialsId,
-        description: `kubeconfig of the ${k.site} live cluster (from its cluster stack)`,
+        description: `deploy identity (ServiceAccount jsp-deploy/jenkins-deploy) of the ${k.site} live cluster; not admin.conf`,
         fileName: "kubeconfig",
         secretBytes: `\${readFileBase64:${kubeconfigFile(k.site)}}`,
       },
@@ -79,6 +120,17 @@ export function renderJenkinsCasc(input: CascInput): string {
         description: `controller -> SSH agents as ${user} (public key: stack output jenkinsAgentPublicKey)`,
         username: user,
         privateKeySource: { directEntry: { privateKey: `\${readFile:${AGENT_KEY_FILE}}` } },
+      },
+    });
+  }
+  if (input.registryAuth) {
+    credentials.push({
+      file: {
+        scope: "GLOBAL",
+        id: REGISTRY_CREDENTIAL_ID,
+        description: "containers-auth.json for buildah push (jetstream-paas:jenkinsRegistryAuth)",
+        fileName: "auth.json",
+        secretBytes: `\${readFileBase64:${REGISTRY_AUTH_FILE}}`,
       },
     });
   }
@@ -100,10 +152,11 @@ export function renderJenkinsCasc(input: CascInput): string {
             launchTimeoutSeconds: 60,
             maxNumRetries: 10,
             retryWaitTime: 15,
-            // An agent's host key is trusted only after an administrator accepted it once.
-            sshHostKeyVerificationStrategy: {
-              manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: true },
-            },
+            // A stack-made agent's host key is pinned (the stack generated it); any other
+            // agent's key is trusted only after an administrator accepted it once.
+            sshHostKeyVerificationStrategy: a.hostKey
+              ? { manuallyProvidedKeyVerificationStrategy: { key: a.hostKey.trim() } }
+              : { manuallyTrustedKeyVerificationStrategy: { requireInitialManualTrust: true } },
           },
         },
       },
@@ -121,15 +174,7 @@ export function renderJenkinsCasc(input: CascInput): string {
       disableRememberMe: true,
       markupFormatter: "plainText",
       crumbIssuer: { standard: { excludeClientIPFromCrumb: false } },
-      securityRealm: {
-        local: {
-          allowsSignup: false,
-          users: [
-            { id: input.adminUser, name: "Administrator", password: `\${readFile:${ADMIN_PASSWORD_FILE}}` },
-          ],
-        },
-      },
-      authorizationStrategy: { loggedInUsersCanDo: { allowAnonymousRead: false } },
+      ...securitySettings(input),
       ...(nodes.length > 0 ? { nodes } : {}),
     },
     security: {

@@ -7,12 +7,24 @@
 // No `${` appears in either text: JCasC resolves `${...}` itself, and Groovy string
 // interpolation of credentials is what Jenkins warns against. Shell steps use `$VAR` inside
 // single-quoted Groovy strings, so the shell, not Groovy, expands them.
+//
+// Images are built by rootless buildah on the agents (no Docker daemon, no privileged socket
+// anywhere); `buildah push --digestfile` records the digest the registry stored. After each
+// site's deploy an optional load stage runs `jsp-loadtest` (components/delivery) against that
+// site with the header that reaches the idle colour; over a threshold the run stops there.
+import type { LoadProfile } from "../../config/load-test";
+import { loadTestArgs, shQuote } from "../../delivery/render/loadtest";
 
 export interface DeploySite {
   /** site name, e.g. "iu" */
   site: string;
   /** Jenkins file credential holding the site cluster's kubeconfig */
   credentialsId: string;
+}
+
+export interface PipelineLoadTest extends LoadProfile {
+  /** per site, http(s)://host[:port] that reaches the app at that site */
+  urls: Partial<Record<string, string>>;
 }
 
 export interface PipelineInput {
@@ -26,11 +38,15 @@ export interface PipelineInput {
   agentLabel: string;
   /** deploy order: the first site is deployed first */
   sites: readonly DeploySite[];
+  /** load stage after the deploy of every site that has a URL */
+  loadTest?: PipelineLoadTest;
+  /** Jenkins file credential with a containers-auth.json for the push */
+  registryCredentialsId?: string;
 }
 
-/** Jenkins credentials id of a site's kubeconfig. */
+/** Jenkins credentials id of a site's deploy kubeconfig (the deploy identity, never admin.conf). */
 export function kubeconfigCredentialId(site: string): string {
-  return `kubeconfig-${site}`;
+  return `deploy-kubeconfig-${site}`;
 }
 
 /** Name of the env variable the pipeline sets when a site has the release. */
@@ -75,10 +91,11 @@ const DEPLOY_SCRIPT = [
 const BUILD_SCRIPT = [
   "set -eu",
   'tag="$IMAGE_REPOSITORY:$(git rev-parse --short=12 HEAD)-b$BUILD_NUMBER"',
-  'docker build --pull --tag "$tag" .',
-  'docker push "$tag" | tee push.log',
-  // the registry's digest of what was pushed: the only name that cannot move
-  "digest=$(grep -Eo 'digest: sha256:[0-9a-f]{64}' push.log | tail -n 1 | cut -d' ' -f2)",
+  // rootless buildah: the build runs as the agent's user in its own user namespace
+  'buildah build --pull --layers --tag "$tag" .',
+  // the digest the registry stored for exactly these bytes: the only name that cannot move
+  'buildah push --digestfile image.digest "$tag" "docker://$tag"',
+  "digest=$(cat image.digest)",
   'ref="$IMAGE_REPOSITORY@$digest"',
   'echo "$ref" | grep -Eqx \'[^@]+@sha256:[0-9a-f]{64}\' || { echo "push did not report a digest" >&2; exit 1; }',
   'echo "$ref" > image-digest.txt',
@@ -86,6 +103,61 @@ const BUILD_SCRIPT = [
 
 function shBlock(lines: readonly string[], indent: string): string[] {
   return [`${indent}sh '''`, ...lines.map((l) => `${indent}  ${l}`), `${indent}'''`];
+}
+
+/** Name of the env variable holding a site's load-test verdict line. */
+export function loadedVar(site: string): string {
+  return `LOADTEST_${site.toUpperCase()}`;
+}
+
+/**
+ * The load stage of one site: jsp-loadtest on the idle colour (header x-jsp-colour), its
+ * verdict archived; a threshold over the limit fails the `sh` step and so the run.
+ */
+function loadStage(
+  p: PipelineInput,
+  l: PipelineLoadTest,
+  site: string,
+  url: string,
+  label: string,
+): string[] {
+  const args = loadTestArgs(l, {
+    url,
+    name: `${p.app}@${site}`,
+    header: "x-jsp-colour: $COLOUR",
+    report: `loadtest-${site}.txt`,
+  });
+  // every argument is quoted for the shell except the header, whose $COLOUR the shell expands
+  const words = args.map((a) => (a.includes("$COLOUR") ? `"${a}"` : shQuote(a)));
+  return [
+    `    stage('Load test ${site}') {`,
+    `      agent { label ${label} }`,
+    "      environment {",
+    `        SITE = '${site}'`,
+    "      }",
+    "      steps {",
+    "        script {",
+    `          env.DEPLOYING = 'load test ${site}'`,
+    "        }",
+    ...shBlock(
+      [
+        "set -eu",
+        `COLOUR="$${deployedVar(site)}"`,
+        // no pipe: under sh -e a pipeline's status is its last command's, which would hide a FAIL
+        "rc=0",
+        `jsp-loadtest ${words.join(" ")} >loadtest-${site}.verdict || rc=$?`,
+        `cat loadtest-${site}.verdict`,
+        'exit "$rc"',
+      ],
+      "        ",
+    ),
+    `        archiveArtifacts artifacts: 'loadtest-${site}.*', fingerprint: false`,
+    "        script {",
+    `          env.${loadedVar(site)} = readFile('loadtest-${site}.verdict').trim()`,
+    "        }",
+    "      }",
+    "    }",
+  ];
 }
 
 /** The declarative Jenkinsfile of one app. */
@@ -122,7 +194,8 @@ export function renderDeployPipeline(p: PipelineInput): string {
   for (const s of p.sites) {
     out.push(
       `        withCredentials([file(credentialsId: ${q(s.credentialsId, "credentialsId")}, variable: 'KUBECONFIG')]) {`,
-      `          sh 'kubectl --request-timeout=20s -n "$NAMESPACE" get deployment "$APP-blue" "$APP-green" service "$APP" >/dev/null'`,
+      // TYPE/NAME form: `get deployment a b service c` would read "service" as a deployment name
+      `          sh 'kubectl --request-timeout=20s -n "$NAMESPACE" get "deployment/$APP-blue" "deployment/$APP-green" "service/$APP" >/dev/null'`,
       "        }",
     );
   }
@@ -135,7 +208,13 @@ export function renderDeployPipeline(p: PipelineInput): string {
     p.gitCredentialsId
       ? `        git url: ${q(p.gitUrl, "gitUrl")}, branch: ${q(p.branch, "branch")}, credentialsId: ${q(p.gitCredentialsId, "gitCredentialsId")}`
       : `        git url: ${q(p.gitUrl, "gitUrl")}, branch: ${q(p.branch, "branch")}`,
-    ...shBlock(BUILD_SCRIPT, "        "),
+    ...(p.registryCredentialsId
+      ? [
+          `        withCredentials([file(credentialsId: ${q(p.registryCredentialsId, "registryCredentialsId")}, variable: 'REGISTRY_AUTH_FILE')]) {`,
+          ...shBlock(BUILD_SCRIPT, "          "),
+          "        }",
+        ]
+      : shBlock(BUILD_SCRIPT, "        ")),
     "        script {",
     "          env.IMAGE_DIGEST = readFile('image-digest.txt').trim()",
     "          currentBuild.description = env.IMAGE_DIGEST",
@@ -164,6 +243,8 @@ export function renderDeployPipeline(p: PipelineInput): string {
       "      }",
       "    }",
     );
+    const url = p.loadTest?.urls[s.site];
+    if (p.loadTest && url) out.push(...loadStage(p, p.loadTest, s.site, url, label));
   }
   out.push("  }", "  post {", "    always {", "      script {");
   out.push("        echo('Release of ' + env.APP + ': image ' + (env.IMAGE_DIGEST ?: 'not built'))");
@@ -172,6 +253,10 @@ export function renderDeployPipeline(p: PipelineInput): string {
     out.push(
       `        echo('${s.site}: ' + (${v} ? 'idle colour ' + ${v} + ' runs ' + env.IMAGE_DIGEST : 'NOT deployed'))`,
     );
+    if (p.loadTest?.urls[s.site]) {
+      const lv = `env.${loadedVar(s.site)}`;
+      out.push(`        echo('${s.site} load test: ' + (${lv} ?: 'failed or not run (see its stage log)'))`);
+    }
   }
   out.push(
     "      }",

@@ -52,6 +52,21 @@ export const PLUGIN_PINS: readonly PluginPin[] = [
     confirmed: false,
   },
   {
+    name: "matrix-auth",
+    version: "3.2.8",
+    purpose: "group -> permission matrix for the OIDC groups (globalMatrix)",
+    source: "jenkinsci/matrix-auth-plugin tag matrix-auth-3.2.8 (2025-08-21, newest tag read 2026-12)",
+    confirmed: true,
+  },
+  {
+    name: "oic-auth",
+    version: "4.715.vf202e4229f61",
+    purpose: "OpenID Connect login (securityRealm oic, escape hatch = break-glass admin)",
+    source:
+      "jenkinsci/oic-auth-plugin tag 4.715.vf202e4229f61 (2026-07-17, newest tag read 2026-12; pom jenkins.version 2.539 <= 2.568.2)",
+    confirmed: true,
+  },
+  {
     name: "ssh-credentials",
     version: "372.va_250881b_08cd",
     purpose: "the agents' SSH key credential",

@@ -4,6 +4,14 @@
 // VirtualService: the mesh component creates neither for a canary app.
 import type { MeshAppConfig, MeshCanaryConfig, MeshConfig } from "../../config/mesh";
 import { CHARTS } from "../versions";
+import { durationSeconds } from "../../config/load-test";
+import {
+  LOADTEST_LOADTESTER_DIR,
+  LOADTEST_SCRIPT_NAME,
+  loadTestArgs,
+  renderLoadTestScript,
+  shQuote,
+} from "../../delivery/render/loadtest";
 import { allowNothing } from "./istio";
 import {
   assertUnique,
@@ -55,14 +63,33 @@ export function loadtesterValues(): Record<string, unknown> {
       context: { readOnlyRootFilesystem: true, runAsUser: 100, runAsGroup: 101 },
     },
     cmd: { timeout: "1h" },
+    // jsp-loadtest, the pipeline's load test, from a ConfigMap (chart values volumes/volumeMounts)
+    volumes: [{ name: "jsp-loadtest", configMap: { name: LOADTEST_CONFIGMAP, defaultMode: 0o555 } }],
+    volumeMounts: [{ name: "jsp-loadtest", mountPath: LOADTEST_LOADTESTER_DIR, readOnly: true }],
   };
 }
 
-/** The load command Flagger has the load tester run during each analysis step. */
+export const LOADTEST_CONFIGMAP = "jsp-loadtest";
+
+/** The ConfigMap holding jsp-loadtest for the load tester. */
+export function loadtestConfigMap(): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: LOADTEST_CONFIGMAP, namespace: FLAGGER_NAMESPACE },
+    data: { [LOADTEST_SCRIPT_NAME]: renderLoadTestScript() },
+  };
+}
+
+/**
+ * The command the load tester runs (blocking, `type: bash`) in each analysis step: the same
+ * jsp-loadtest as the pipeline's load stage, against the canary Service; over a threshold it
+ * exits 1, the webhook answers 500 and Flagger counts a failed check.
+ */
 export function loadCommand(app: MeshAppConfig, canary: MeshCanaryConfig): string {
-  const l = canary.loadTest;
-  const url = `http://${app.name}-canary.${app.namespace}:${app.port}${l.path}`;
-  return `hey -z ${canary.interval} -q ${l.qps} -c ${l.concurrency} ${url}`;
+  const url = `http://${app.name}-canary.${app.namespace}:${app.port}`;
+  const args = loadTestArgs(canary.loadTest, { url, name: `${app.namespace}/${app.name}-canary` });
+  return `sh ${LOADTEST_LOADTESTER_DIR}/${LOADTEST_SCRIPT_NAME} ${args.map(shQuote).join(" ")}`;
 }
 
 /** The Flagger Canary of an app (flagger.app/v1beta1, provider istio). */
@@ -94,8 +121,9 @@ export function buildCanary(app: MeshAppConfig): K8sObject {
         name: "load-test",
         type: "rollout",
         url: LOADTESTER_URL,
-        timeout: "15s",
-        metadata: { type: "cmd", cmd: loadCommand(app, c) },
+        // the webhook waits for the whole run
+        timeout: `${durationSeconds(c.loadTest.duration) + 30}s`,
+        metadata: { type: "bash", cmd: loadCommand(app, c) },
       },
     ];
   }
@@ -144,6 +172,7 @@ export function planFlagger(config: MeshConfig): FlaggerPlan {
       kind: "ServiceAccount",
       metadata: { name: SERVICE_ACCOUNTS.loadtester.name, namespace: FLAGGER_NAMESPACE },
     },
+    loadtestConfigMap(),
     ...flaggerNamespacePolicies(),
     ...canaries,
   ];

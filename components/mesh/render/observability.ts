@@ -4,6 +4,14 @@
 // through the edge on the admin network, never on a world-open NodePort.
 import type { ObservabilityConfig } from "../../config/mesh";
 import { CHARTS } from "../versions";
+import { GrafanaSsoInput, grafanaOidcChartValues, grafanaOidcIni } from "../../sso/render/grafana";
+import { KialiSsoInput, kialiOidcAuth } from "../../sso/render/kiali";
+
+/** Single sign-on of the dashboards (components/sso); absent: Grafana's local admin, Kiali per config. */
+export interface ObservabilitySso {
+  grafana: GrafanaSsoInput;
+  kiali: KialiSsoInput;
+}
 import {
   assertUnique,
   ISTIO_NAMESPACE,
@@ -158,7 +166,7 @@ export function prometheusValues(config: ObservabilityConfig): Record<string, un
   };
 }
 
-export function grafanaValues(): Record<string, unknown> {
+export function grafanaValues(sso?: GrafanaSsoInput): Record<string, unknown> {
   const dashboards = Object.fromEntries(
     Object.entries(ISTIO_DASHBOARDS).map(([name, gnetId]) => [name, { gnetId, datasource: "Prometheus" }]),
   );
@@ -175,7 +183,9 @@ export function grafanaValues(): Record<string, unknown> {
       auth: { disable_login_form: false },
       users: { allow_sign_up: false },
       security: { cookie_secure: true, disable_gravatar: true },
+      ...(sso ? grafanaOidcIni(sso) : {}),
     },
+    ...(sso ? grafanaOidcChartValues() : {}),
     datasources: {
       "datasources.yaml": {
         apiVersion: 1,
@@ -204,17 +214,23 @@ export function grafanaValues(): Record<string, unknown> {
   };
 }
 
-export function kialiValues(config: ObservabilityConfig, grafanaUrl: string): Record<string, unknown> {
+export function kialiValues(
+  config: ObservabilityConfig,
+  grafanaUrl: string,
+  sso?: KialiSsoInput,
+): Record<string, unknown> {
   const k = config.kiali;
-  const auth: Record<string, unknown> = { strategy: k.strategy };
-  if (k.strategy === "openid" && k.openid) {
+  let auth: Record<string, unknown> = { strategy: k.strategy };
+  if (sso) auth = kialiOidcAuth(sso);
+  else if (k.strategy === "openid" && k.openid) {
     auth.openid = { issuer_uri: k.openid.issuerUri, client_id: k.openid.clientId };
   }
   return {
     auth,
     deployment: {
       service_type: "ClusterIP",
-      view_only_mode: k.viewOnly,
+      // with SSO every signed-in user sees Kiali through its service account: view-only, always
+      view_only_mode: sso ? true : k.viewOnly,
       ingress: { enabled: false },
     },
     external_services: {
@@ -255,7 +271,7 @@ export function prometheusDestinationRule(): K8sObject {
   };
 }
 
-export function planObservability(config: ObservabilityConfig): ObservabilityPlan {
+export function planObservability(config: ObservabilityConfig, sso?: ObservabilitySso): ObservabilityPlan {
   const pin = (k: "kubePrometheusStack" | "grafana" | "kiali") => ({
     chart: CHARTS[k].chart,
     version: CHARTS[k].version,
@@ -275,13 +291,13 @@ export function planObservability(config: ObservabilityConfig): ObservabilityPla
       name: RELEASES.grafana,
       namespace: MONITORING_NAMESPACE,
       ...pin("grafana"),
-      values: grafanaValues(),
+      values: grafanaValues(sso?.grafana),
     },
     kiali: {
       name: RELEASES.kiali,
       namespace: ISTIO_NAMESPACE,
       ...pin("kiali"),
-      values: kialiValues(config, grafanaUrl),
+      values: kialiValues(config, grafanaUrl, sso?.kiali),
     },
     objects: sortObjects(objects),
   };

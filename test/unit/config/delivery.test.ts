@@ -51,7 +51,7 @@ describe("site config: jenkins", () => {
       raw(siteValues({ "jetstream-paas:jenkins": { pipelines: [pipeline()] } })),
     );
     assert.equal(config.jenkins.pipelines[0].branch, "main");
-    assert.equal(config.jenkins.pipelines[0].agentLabel, "docker");
+    assert.equal(config.jenkins.pipelines[0].agentLabel, "build");
   });
 
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [

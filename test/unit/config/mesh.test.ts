@@ -53,7 +53,15 @@ describe("mesh config schema", () => {
     assert.equal(c.maxWeight, 50);
     assert.equal(c.minSuccessRate, 99);
     assert.equal(c.maxRequestDurationMs, 500);
-    assert.deepEqual(c.loadTest, { enabled: true, qps: 10, concurrency: 2, path: "/" });
+    assert.deepEqual(c.loadTest, {
+      enabled: true,
+      path: "/",
+      duration: "30s",
+      qps: 10,
+      concurrency: 2,
+      p95Ms: 500,
+      maxErrorRatePercent: 1,
+    });
   });
 
   const cases: Array<[string, (m: Record<string, unknown>) => void, RegExp]> = [

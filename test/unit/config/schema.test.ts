@@ -48,7 +48,7 @@ describe("site config schema", () => {
       "wrong type",
       { "jetstream-paas:adminCidrs": "203.0.113.0/26" },
       [],
-      /^jetstream-paas:adminCidrs = "203\.0\.113\.0\/26": .*expected array/,
+      /^jetstream-paas:adminCidrs = "203\.0\.113\.0\/26": must be a list$/,
     ],
     [
       "bad CIDR",

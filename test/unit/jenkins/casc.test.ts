@@ -80,8 +80,8 @@ describe("JCasC jenkins.yaml", () => {
     assert.deepEqual(
       files.map((f) => [f.id, f.secretBytes]),
       [
-        ["kubeconfig-iu", "${readFileBase64:/etc/jenkins/secrets/kubeconfig-iu}"],
-        ["kubeconfig-tacc", "${readFileBase64:/etc/jenkins/secrets/kubeconfig-tacc}"],
+        ["kubeconfig-iu", "${readFileBase64:/etc/jenkins/secrets/deploy-kubeconfig-iu}"],
+        ["kubeconfig-tacc", "${readFileBase64:/etc/jenkins/secrets/deploy-kubeconfig-tacc}"],
       ],
     );
   });

@@ -113,7 +113,7 @@ describe("JenkinsHost", () => {
     const ids = casc.credentials.system.domainCredentials[0].credentials
       .map((c) => Object.values(c)[0].id)
       .sort();
-    assert.deepEqual(ids, ["agent-ssh-key-jenkins", "kubeconfig-iu"]);
+    assert.deepEqual(ids, ["agent-ssh-key-jenkins", "deploy-kubeconfig-iu"]);
     assert.ok(
       warnings.some((w) => /no kubeconfig output for site tacc/.test(w)),
       warnings.join("\n"),

@@ -339,10 +339,12 @@ describe("planFlagger and the Canary builder", () => {
     ]);
     const hook = (s.analysis.webhooks as Array<Record<string, unknown>>)[0];
     assert.equal(hook.url, "http://flagger-loadtester.flagger-system/");
+    // blocking: the load tester answers 500 when jsp-loadtest is over a threshold (a failed check)
     assert.deepEqual(hook.metadata, {
-      type: "cmd",
-      cmd: "hey -z 1m -q 10 -c 2 http://frontend-canary.weather:8080/",
+      type: "bash",
+      cmd: "sh /opt/jetstream-paas/jsp-loadtest --name weather/frontend-canary --url http://frontend-canary.weather:8080/ --duration 30s --qps 10 --concurrency 2 --p95-ms 500 --max-error-rate 1",
     });
+    assert.equal(hook.timeout, "60s");
   });
 
   it("drops the webhook when the load test is off, and refuses an app without a canary", () => {
@@ -354,7 +356,7 @@ describe("planFlagger and the Canary builder", () => {
     assert.throws(() => buildCanary(config.apps[1]), /mesh\.apps weather\/forecast: no canary configured/);
     assert.equal(
       loadCommand(config.apps[0], config.apps[0].canary!),
-      "hey -z 1m -q 10 -c 2 http://frontend-canary.weather:8080/",
+      "sh /opt/jetstream-paas/jsp-loadtest --name weather/frontend-canary --url http://frontend-canary.weather:8080/ --duration 30s --qps 10 --concurrency 2 --p95-ms 500 --max-error-rate 1",
     );
   });
 });

@@ -57,7 +57,9 @@ describe("synth paasA: mesh, observability, Flagger", () => {
   it("writes one manifest file per component and the values of every release", () => {
     assert.deepEqual(
       readdirSync(k8sDir)
-        .filter((f) => f.endsWith(".yaml") && !f.startsWith("blue-green-"))
+        .filter(
+          (f) => f.endsWith(".yaml") && !f.startsWith("blue-green-") && !f.startsWith("deploy-identity"),
+        )
         .sort(),
       ["flagger.yaml", "mesh.yaml", "observability.yaml"],
     );

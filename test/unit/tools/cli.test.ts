@@ -16,6 +16,9 @@ const COMMANDS: Record<string, () => Promise<Main>> = {
   bench: async () => (await import("../../../tools/bench")).main,
   edge: async () => (await import("../../../tools/edge")).main,
   app: async () => (await import("../../../tools/app")).main,
+  ab: async () => (await import("../../../tools/ab")).main,
+  policy: async () => (await import("../../../tools/policy")).main,
+  "plan-diff": async () => (await import("../../../tools/plan-diff")).main,
 };
 
 async function call(name: string, argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -81,6 +84,36 @@ describe("command lines", () => {
       const r = await call("edge", argv);
       assert.equal(r.code, 0, argv.join(" "));
       assert.match(r.out.join("\n"), /^Usage: edge dns/);
+    }
+  });
+
+  it("ab validates slot, site and runner before it connects anywhere", async () => {
+    const slot = await call("ab", ["switch", "paasC", "--runner", "automation"]);
+    assert.equal(slot.code, 2);
+    assert.match(slot.err[0], /^ab: slot paasC: must be one of paasA, paasB; see/);
+    const site = await call("ab", ["status", "--site", "mars"]);
+    assert.equal(site.code, 2);
+    assert.match(site.err[0], /^ab: --site mars: must be one of iu, tacc; see/);
+    const tacc = await call("ab", ["up", "paasB", "--site", "tacc", "--runner", "synth"]);
+    assert.equal(tacc.code, 2);
+    assert.match(tacc.err[0], /slot paasB: site tacc has no such slot \(its edge.slots: paasA\)/);
+    const runner = await call("ab", ["status", "--runner", "terraform"]);
+    assert.equal(runner.code, 2);
+    assert.match(runner.err[0], /--runner terraform: must be one of automation, synth/);
+    for (const sub of [
+      "status",
+      "up",
+      "migrate",
+      "smoke",
+      "switch",
+      "rollback",
+      "retire",
+      "upgrade",
+      "unlock",
+    ]) {
+      const h = await call("ab", [sub, "--help"]);
+      assert.equal(h.code, 0, sub);
+      assert.match(h.out.join("\n"), new RegExp(`^Usage: ab ${sub} `), sub);
     }
   });
 

@@ -1,5 +1,6 @@
-// The one place where the Kubespray release and the tools it needs are pinned. Everything
-// else (config validation, the runner script, docs) reads these constants.
+// The one place where the Kubespray release, the tools it needs and the cluster defaults are
+// kept. A leaf module: the config schema and the cluster component both read it, so neither
+// imports the other. Everything else (the runner script, docs) reads these constants too.
 //
 // Sources (checked 2026-11, see /work/shared/facts.md §2 and docs/clusters.md "Pins"):
 // - kubernetes-sigs/kubespray tag v2.31.0 (2026-04-24) = commit 1c9add48975060f45396b34d8e022c30d7f80dab;
@@ -40,4 +41,16 @@ export const NODE_MINIMUMS = {
   controlPlane: { ramMb: 1500, vcpus: 2 },
   worker: { ramMb: 1024, vcpus: 1 },
   etcd: { ramMb: 1024, vcpus: 1 },
+} as const;
+
+/** Defaults of a cluster slot: the schema's `.default()`s and the component's `??` both use these. */
+export const CLUSTER_DEFAULTS = {
+  /** Kubespray's own kube_pods_subnet / kube_service_addresses (inventory/sample group_vars) */
+  podCidr: "10.233.64.0/18",
+  serviceCidr: "10.233.0.0/18",
+  networkPlugin: "calico",
+  apiPort: 6443,
+  /** the default user of Jetstream2's Featured-Ubuntu images */
+  sshUser: "ubuntu",
+  externalNetwork: "public",
 } as const;
