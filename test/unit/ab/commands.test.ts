@@ -155,7 +155,7 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
     assert.equal(sm.code, 0, sm.err.join("\n"));
     assert.match(
       text(sm),
-      /weather-frontend +weather\.iu\.jetstream-paas\.example\.org +\/healthz +50\/50 .* passed/,
+      /weather-frontend +weather\.myalloc\.projects\.jetstream-cloud\.org +\/healthz +50\/50 .* passed/,
     );
     assert.match(text(sm), /smoke paasB: PASSED on version plan-/);
     const tags = JSON.parse(readFileSync(join(out, "ab", "tags", "paasB.json"), "utf8")) as Record<
