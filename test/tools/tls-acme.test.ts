@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { MOZILLA_INTERMEDIATE } from "../../components/edge/render/haproxy-tls";
 import { legoAccountKeyPath } from "../../components/edge/render/acme";
 import { runtimeApi, serverStates } from "../../tools/drill/edge-sim";
-import { cleanupAll, sleep, waitFor } from "../../tools/drill/netns";
+import { cleanupAll, waitFor } from "../../tools/drill/netns";
 import {
   certificateNames,
   jwkThumbprint,
@@ -26,6 +26,7 @@ import {
   startTlsLab,
   TLS_LAB_ADDRESSES as A,
   TlsLab,
+  TlsRequest,
 } from "../../tools/drill/tls-lab";
 import { requireTools, runTool } from "../harness/tools";
 
@@ -202,17 +203,27 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     const edge = lab.edges.iu!;
     const before = await servedCertificate(edge);
     edge.setAcme({ renewDaysBefore: 36500 }); // makes the certificate due now: the timer's path
-    const load = runTlsLoad(lab, A.iu.edge, BASE, 45, 16);
-    await sleep(2000);
+    // load in bounded 4 s chunks until the renewal is done, then one more chunk: the swap falls
+    // inside the load however long lego takes on a busy machine
+    let done = false;
+    let tDeployed = 0;
+    const renewal = edge.script("jsp-acme-renew").then((o) => {
+      tDeployed = Date.now();
+      done = true;
+      return o;
+    });
+    const rs: TlsRequest[] = [];
     const t0 = Date.now();
-    const out = await edge.script("jsp-acme-renew");
-    const tDeployed = Date.now();
-    const rs = await load;
+    for (let extra = 0; extra < 1 && Date.now() - t0 < 120_000;) {
+      if (done) extra += 1;
+      rs.push(...(await runTlsLoad(lab, A.iu.edge, BASE, 45, 4)));
+    }
+    const out = await renewal;
     const afterCert = await servedCertificate(edge);
     assert.match(out, /serving certificate/);
     assert.notEqual(afterCert.serial, before.serial);
     assert.equal(rs.filter((r) => !r.ok).length, 0, JSON.stringify(rs.filter((r) => !r.ok).slice(0, 3)));
-    assert.ok(rs.length >= 700, `${rs.length} requests`);
+    assert.ok(rs.length >= 300, `${rs.length} requests`);
     const norm = (s: string) => s.replace(/^0+/, "").toUpperCase();
     const serials = new Set(rs.map((r) => norm(r.serial)));
     assert.ok(
@@ -221,7 +232,6 @@ describe("edge TLS with a real ACME server (Pebble, lego, HAProxy)", { timeout: 
     );
     const late = rs.filter((r) => r.t > tDeployed + 200);
     assert.ok(late.length > 0 && late.every((r) => norm(r.serial) === norm(afterCert.serial!)));
-    assert.ok(tDeployed > t0);
   });
 
   it("falls back to a hitless reload when the runtime API refuses the new certificate", async () => {
