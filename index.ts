@@ -9,5 +9,6 @@ export type { Artifact } from "./src/artifacts";
 export * from "./components/mesh";
 export * from "./components/edge";
 export * from "./components/cluster";
+export * from "./components/dns";
 export * from "./components/delivery";
 export * from "./components/sso";

@@ -24,6 +24,11 @@ declare -A PACKAGE=(
   [curl]=curl
   [groovy]=groovy
   [nginx]=nginx-light
+  [pebble]=pebble
+  [pebble-challtestsrv]=pebble
+  [lego]=lego
+  [socat]=socat
+  [python3]=python3
   # delivery (docs/delivery.md): rootless image builds, a real registry, the load tool, kubectl
   [buildah]=buildah
   [docker-registry]=docker-registry

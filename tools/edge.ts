@@ -3,6 +3,8 @@
 //   failback                                               clear the failover latch (go back home)
 //   status                                                 slots, latch and usable nodes per host
 //   apply                                                  push the stack's rendered configs, validate, reload
+//   dns status [--stack iu]                                where the public names point; each edge's health
+//   dns flip --to tacc --yes [--force]                     move the public names to that site's edge
 // Hosts come from the site stack's outputs (`pulumi stack output --json --stack <site>`, or
 // --outputs FILE); the runtime API is reached over SSH through the bastion. `--socket PATH`
 // (repeatable) talks to local HAProxy sockets instead (the drill, a lab).
@@ -10,9 +12,11 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { SITES } from "../components/config";
+import { ACME_PATHS } from "../components/edge/render/acme";
 import { EDGE_PATHS } from "../components/edge/render/edge-cloud-init";
 import { runtimeApi } from "./drill/edge-sim";
 import { clearLatch, mapText, parseMap, RuntimeSend, switchSlots, usableServers } from "./edge/runtime";
+import { dnsCommand } from "./edge/dns";
 import { collect, Command, exitWith, Io, oneOf, processIo, program, run, UsageError } from "./lib/cli";
 import { REPO_ROOT } from "./lib/stack-files";
 
@@ -28,6 +32,7 @@ interface SiteOutputs {
   bastionAddress?: string;
   edgeHaproxyConfig?: string;
   edgeKeepalivedConfigs?: Record<string, string>;
+  edgeAcmeEnv?: string;
 }
 
 function siteOutputs(site: string, file?: string): SiteOutputs {
@@ -177,6 +182,12 @@ function apply(hosts: EdgeHost[], c: Connection, io: Io): void {
     h.run(["sudo", "tee", `${EDGE_PATHS.stageDir}/keepalived.conf`], keep);
     h.run(["sudo", EDGE_PATHS.applyScript]);
     io.out(`${h.name}: validated and reloaded`);
+    if (o.edgeAcmeEnv) {
+      // new certificate names or ACME settings: the renewal job issues anew when the names changed
+      h.run(["sudo", "tee", ACME_PATHS.env], o.edgeAcmeEnv);
+      h.run(["sudo", "systemctl", "start", "--no-block", "jsp-acme-renew.service"]);
+      io.out(`${h.name}: ACME settings updated; certificate check started`);
+    }
   }
 }
 
@@ -219,6 +230,7 @@ export function edgeCommand(io: Io): Command {
       .command("apply")
       .description("push the stack's rendered configs to each edge host, validate, reload"),
   ).action(async (c: Connection) => apply(connect(c), c, io));
+  dnsCommand(root, io);
   return root;
 }
 

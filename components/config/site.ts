@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseCidr, parseIp } from "../../src/cidr";
 import { SLOTS } from "./cluster";
+import { dnsSchema, tlsSchema } from "./dns";
 import { abSchema } from "./ab";
 import { jenkinsSchema } from "./jenkins";
 import { checkSso, siteSsoSchema, SITE_SSO_SECRET_KEYS } from "./sso";
@@ -307,6 +308,10 @@ export const siteSchema = z
     state: stateSchema,
     /** Jenkins as code (components/jenkins): enabled at IU by default */
     jenkins: jenkinsSchema.default(jenkinsSchema.parse({})),
+    /** public DNS names and their records (docs/dns-tls.md); the same block in both site stacks */
+    dns: dnsSchema.optional(),
+    /** HTTPS on the edge with ACME certificates (docs/dns-tls.md); needs `edge` and `dns` */
+    tls: tlsSchema,
     /** the A/B upgrade tool (`npm run ab`): soak time, smoke checks, migration scope */
     ab: abSchema.default(abSchema.parse({})),
     /** single sign-on for Jenkins (components/sso, docs/delivery.md); absent: local admin only */
@@ -334,6 +339,30 @@ export const siteSchema = z
     const entries: Array<[string, string]> = [["network.cidr", c.network.cidr]];
     c.adminCidrs.forEach((a, i) => entries.push([`adminCidrs.${i}`, a]));
     noOverlap(ctx, entries);
+    if (c.tls && !c.edge) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls"],
+        input: "(set)",
+        message: "needs edge (TLS terminates on it)",
+      });
+    }
+    if (c.tls && !c.dns) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls"],
+        input: "(set)",
+        message: "needs dns (the certificate names are the dns public names)",
+      });
+    }
+    if (c.tls?.acme.account === "peer" && c.edge && !c.edge.peerStack) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls", "acme", "account"],
+        input: "peer",
+        message: "needs edge.peerStack (the stack whose acmeAccountKey output this stack uses)",
+      });
+    }
     if (c.edge) {
       const net = parseCidr(c.network.cidr);
       const vip = parseIp(c.edge.vip);
@@ -365,6 +394,7 @@ export type SiteConfig = z.output<typeof siteSchema>;
 export type NetworkConfig = z.output<typeof networkSchema>;
 export type EdgeConfig = z.output<typeof edgeSchema>;
 export type StateConfig = NonNullable<z.output<typeof stateSchema>>;
+export type { DnsConfig, DnsCheckerConfig, TlsConfig } from "./dns";
 
 /** Keys of this namespace whose value must be a Pulumi secret (`pulumi config set --secret`). */
 export const SITE_SECRET_KEYS: readonly string[] = [...SITE_SSO_SECRET_KEYS, "jenkinsRegistryAuth"];

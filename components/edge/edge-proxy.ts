@@ -3,6 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { registerArtifact } from "../../src/artifacts";
 import { CloudFile } from "../../src/cloud-init";
+import {
+  ACME_PATHS,
+  ACME_THUMBPRINT_ENV,
+  AcmeKeyType,
+  renderAcmeCloudPart,
+  renderAcmeEnv,
+} from "./render/acme";
 import { EDGE_PATHS, renderEdgeCloudInit } from "./render/edge-cloud-init";
 import {
   EDGE_DEFAULT_HEALTH,
@@ -11,6 +18,7 @@ import {
   edgeHaproxyInput,
 } from "./render/edge-input";
 import { HealthCheckSettings, renderHaproxyConfig, renderSlotsMap } from "./render/haproxy";
+import type { EdgeTlsSettings } from "./render/haproxy-tls";
 import {
   renderHaproxyCheckScript,
   renderKeepalivedAuth,
@@ -32,6 +40,34 @@ export interface EdgePorts {
   /** @default 8081 */ peerHttp?: number;
   /** @default 8444 */ peerHttps?: number;
   /** @default 8404 */ stats?: number;
+}
+
+/** HTTPS on the edge with an ACME certificate (docs/dns-tls.md). */
+export interface EdgeTlsArgs {
+  /** names the certificate covers, without trailing dots: the public names, then this site's own */
+  names: string[];
+  acme: {
+    /** ACME directory. Let's Encrypt: https://acme-v02.api.letsencrypt.org/directory */
+    directoryUrl: string;
+    /** account contact (lego names the account after it) */
+    email: string;
+    /** @default "ec256" */
+    keyType?: AcmeKeyType;
+    /** renew when fewer days are left. @default 30 */
+    renewDaysBefore?: number;
+    /**
+     * PEM of the ACME account key (EC P-256) that both sites' edges share, a secret; undefined
+     * while it is not available (the peer stack is not up): the edge serves a self-signed
+     * certificate and cannot obtain one until the host gets the key
+     */
+    accountKey: pulumi.Input<string | undefined>;
+  };
+  /** Strict-Transport-Security; undefined: no header */
+  hsts?: { maxAgeSeconds: number; includeSubDomains: boolean; preload: boolean };
+  /** the name the other site's certificate must carry on the peer hop. @default names[0] */
+  peerVerifyName?: string;
+  /** CA bundle that verifies the other site's edge. @default "/etc/ssl/certs/ca-certificates.crt" */
+  peerCaFile?: string;
 }
 
 export const DEFAULT_EDGE_PORTS = EDGE_DEFAULT_PORTS;
@@ -83,6 +119,8 @@ export interface EdgeProxyArgs {
   extraRuncmd?: pulumi.Input<Array<string | string[]>>;
   /** more Debian packages for the edge hosts */
   extraPackages?: pulumi.Input<string[]>;
+  /** terminate TLS on the edge with an ACME certificate; undefined: 443 passes through to the gateway */
+  tls?: EdgeTlsArgs;
 }
 
 /**
@@ -104,9 +142,16 @@ export class EdgeProxy extends pulumi.ComponentResource {
   public readonly haproxyConfig: pulumi.Output<string>;
   /** host name -> rendered keepalived.conf (the auth password is an include, not in it) */
   public readonly keepalivedConfigs: pulumi.Output<Record<string, string>>;
+  /** the ACME settings file of the edge hosts (no secret in it); undefined without TLS */
+  public readonly acmeEnv: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: EdgeProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("jetstream:edge:EdgeProxy", name, args, opts);
+    // The account key stays out of the component's recorded inputs: a nested secret would make
+    // the whole `tls` input secret (unreadable in the state), and the key needs no record here.
+    const recorded = args.tls
+      ? { ...args, tls: { ...args.tls, acme: { ...args.tls.acme, accountKey: "[secret]" } } }
+      : args;
+    super("jetstream:edge:EdgeProxy", name, recorded, opts);
     const r = createEdgeProxy(name, args, this);
     this.vipAddress = r.vipAddress;
     this.publicAddress = r.publicAddress;
@@ -115,6 +160,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
     this.statsPassword = r.statsPassword;
     this.haproxyConfig = r.haproxyConfig;
     this.keepalivedConfigs = r.keepalivedConfigs;
+    this.acmeEnv = r.acmeEnv;
     this.registerOutputs({
       vipAddress: this.vipAddress,
       publicAddress: this.publicAddress,
@@ -123,6 +169,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
       statsPassword: this.statsPassword,
       haproxyConfig: this.haproxyConfig,
       keepalivedConfigs: this.keepalivedConfigs,
+      acmeEnv: this.acmeEnv,
     });
   }
 }
@@ -132,6 +179,59 @@ function cidrKey(cidr: string): string {
 }
 
 const IP_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** HAProxy's TLS settings from the component's args (one place for the edge's TLS paths). */
+function edgeTlsSettings(t: EdgeTlsArgs | undefined): EdgeTlsSettings | undefined {
+  if (!t) return undefined;
+  return {
+    certFile: ACME_PATHS.certFile,
+    thumbprintEnv: ACME_THUMBPRINT_ENV,
+    hsts: t.hsts,
+    peer: {
+      caFile: t.peerCaFile ?? "/etc/ssl/certs/ca-certificates.crt",
+      verifyName: t.peerVerifyName ?? t.names[0],
+    },
+  };
+}
+
+/**
+ * The ACME part of the edge hosts' cloud-init: the real one (with the account key, secret) and
+ * the artifact's copy (the key replaced by a placeholder). Both undefined without TLS.
+ */
+function acmeCloudParts(args: EdgeProxyArgs, parent: pulumi.Resource) {
+  const t = args.tls;
+  if (!t) return { secret: pulumi.output(undefined), artifact: pulumi.output(undefined), env: undefined };
+  if (t.names.length === 0) throw new pulumi.ResourceError("tls.names must list at least one name", parent);
+  const input = {
+    names: t.names,
+    directoryUrl: t.acme.directoryUrl,
+    email: t.acme.email,
+    keyType: t.acme.keyType ?? "ec256",
+    renewDaysBefore: t.acme.renewDaysBefore ?? 30,
+    paths: {
+      state: ACME_PATHS.state,
+      webroot: ACME_PATHS.webroot,
+      certFile: ACME_PATHS.certFile,
+      adminSocket: EDGE_PATHS.adminSocket,
+      haproxyEnv: EDGE_PATHS.haproxyEnv,
+    },
+  };
+  const key = pulumi.output(t.acme.accountKey);
+  const env = renderAcmeEnv(input);
+  const artifact = key.apply((k) => {
+    if (k === undefined) {
+      pulumi.log.warn(
+        `edge ${args.site}: no ACME account key yet (tls.acme.account: peer and the peer stack exports no acmeAccountKey); the edge serves a self-signed certificate until its hosts get one`,
+        parent,
+      );
+    }
+    return renderAcmeCloudPart(input, k === undefined ? undefined : "[secret]\n");
+  });
+  for (const f of renderAcmeCloudPart(input, undefined).files) {
+    registerArtifact(`acme/${f.path.split("/").pop()}`, f.content);
+  }
+  return { secret: pulumi.secret(key.apply((k) => renderAcmeCloudPart(input, k))), artifact, env };
+}
 
 /** @internal */
 function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resource) {
@@ -280,6 +380,7 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
     }),
   );
   const peerAddress = args.peer ? pulumi.output(args.peer.address) : pulumi.output(undefined);
+  const tls = edgeTlsSettings(args.tls);
   const haproxyConfig = pulumi
     .all([pulumi.all(slotLists), pulumi.output(args.nodePorts ?? DEFAULT_NODE_PORTS), peerAddress])
     .apply(([slots, nodePorts, peerAddr]) => {
@@ -307,6 +408,7 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
             stateFile: EDGE_PATHS.stateFile,
             slotsMap: EDGE_PATHS.slotsMap,
           },
+          tls,
         }),
       );
     });
@@ -314,6 +416,7 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
   registerArtifact("haproxy/haproxy.cfg", haproxyConfig);
   registerArtifact("haproxy/jsp-slots.map", slotsMap);
 
+  const acme = acmeCloudParts(args, parent);
   const checkScript = renderHaproxyCheckScript(`http://127.0.0.1:${ports.peerHttp}/healthz/ready`);
   const notifyScript = renderNotifyScript(EDGE_PATHS.notifyLog);
   const extras = pulumi.all([
@@ -343,8 +446,8 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
     keepalivedTexts.push(keepalivedCfg);
     const cloudInit = (secrets: pulumi.Input<[string, string]>, placeholder: boolean) =>
       pulumi
-        .all([haproxyConfig, keepalivedCfg, extras, secrets])
-        .apply(([h, kc, [files, cmds, pkgs], [statsPw, vrrpPw]]) =>
+        .all([haproxyConfig, keepalivedCfg, extras, secrets, placeholder ? acme.artifact : acme.secret])
+        .apply(([h, kc, [files, cmds, pkgs], [statsPw, vrrpPw], tlsPart]) =>
           renderEdgeCloudInit({
             hostname: host,
             haproxyCfg: h,
@@ -365,6 +468,7 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
               : files,
             extraRuncmd: cmds,
             extraPackages: pkgs,
+            tls: tlsPart,
           }),
         );
     // The artifact carries placeholders; only the instance's (secret) user data has the values.
@@ -413,5 +517,6 @@ function createEdgeProxy(name: string, args: EdgeProxyArgs, parent: pulumi.Resou
     keepalivedConfigs: pulumi
       .all(keepalivedTexts)
       .apply((t) => Object.fromEntries(hostNames.map((h, k) => [h, t[k]])) as Record<string, string>),
+    acmeEnv: pulumi.output(acme.env),
   };
 }

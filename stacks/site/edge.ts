@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SiteConfig } from "../../components/config";
 import { DEFAULT_NODE_PORTS } from "../../components/config";
 import { EdgeProxy } from "../../components/edge";
+import type { EdgeTlsArgs } from "../../components/edge";
 import type { SiteNetwork } from "../../components/network";
 import type { CloudFile } from "../../src/cloud-init";
 
@@ -16,6 +17,8 @@ export interface EdgeStackOutputs {
   edgeStatsPassword: pulumi.Output<string>;
   edgeHaproxyConfig: pulumi.Output<string>;
   edgeKeepalivedConfigs: pulumi.Output<Record<string, string>>;
+  /** ACME settings of the edge hosts (pushed by `npm run edge -- apply`); undefined without TLS */
+  edgeAcmeEnv: pulumi.Output<string | undefined>;
   edgeLiveSlot: string;
   edgePreliveSlot: string | undefined;
 }
@@ -40,6 +43,7 @@ export function createEdge(
   config: SiteConfig,
   shell: SiteNetwork,
   extras: EdgeHostExtras = {},
+  tls?: EdgeTlsArgs,
 ): EdgeStackOutputs | undefined {
   const edge = config.edge;
   if (!edge) return undefined;
@@ -98,6 +102,7 @@ export function createEdge(
     extraFiles: extras.files,
     extraRuncmd: extras.runcmd,
     extraPackages: extras.packages,
+    tls,
   });
   return {
     edgePublicAddress: proxy.publicAddress,
@@ -107,6 +112,7 @@ export function createEdge(
     edgeStatsPassword: proxy.statsPassword,
     edgeHaproxyConfig: proxy.haproxyConfig,
     edgeKeepalivedConfigs: proxy.keepalivedConfigs,
+    edgeAcmeEnv: proxy.acmeEnv,
     edgeLiveSlot: edge.live,
     edgePreliveSlot: edge.prelive,
   };

@@ -3,11 +3,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../components/config";
 import { SiteNetwork } from "../../components/network";
+import { deployDns } from "./dns";
 import { createEdge } from "./edge";
+import { edgeTls } from "./tls";
 import { deployState } from "./state";
 import { deployJenkins } from "./jenkins";
 
-const { config } = loadStackConfig("site");
+const loaded = loadStackConfig("site");
+const { config } = loaded;
 
 const shell = new SiteNetwork(config.site, {
   site: config.site,
@@ -37,11 +40,18 @@ export const stateCredentials = state.then((s) =>
 // Edge (components/edge, docs/edge.md): HAProxy pair + VIP, live/pre-live, backup = other site.
 // At the standby site the edge hosts also run the failover controller rendered by the state part.
 const controller = pulumi.output(state.then((s) => s?.controller)).apply((c) => c);
-const edge = createEdge(config, shell, {
-  files: controller.apply((c) => c?.files ?? []),
-  runcmd: controller.apply((c) => c?.runcmd ?? []),
-  packages: controller.apply((c) => c?.packages ?? []),
-});
+// HTTPS on the edge (docs/dns-tls.md): certificate names and the shared ACME account.
+const tls = edgeTls(config);
+const edge = createEdge(
+  config,
+  shell,
+  {
+    files: controller.apply((c) => c?.files ?? []),
+    runcmd: controller.apply((c) => c?.runcmd ?? []),
+    packages: controller.apply((c) => c?.packages ?? []),
+  },
+  tls?.edge,
+);
 export const edgePublicAddress = edge?.edgePublicAddress;
 export const edgeVip = edge?.edgeVip;
 export const edgeHosts = edge?.edgeHosts;
@@ -49,8 +59,19 @@ export const edgeStatsUser = edge?.edgeStatsUser;
 export const edgeStatsPassword = edge?.edgeStatsPassword;
 export const edgeHaproxyConfig = edge?.edgeHaproxyConfig;
 export const edgeKeepalivedConfigs = edge?.edgeKeepalivedConfigs;
+export const edgeAcmeEnv = edge?.edgeAcmeEnv;
 export const edgeLiveSlot = edge?.edgeLiveSlot;
 export const edgePreliveSlot = edge?.edgePreliveSlot;
+/** secret: the ACME account key both sites' edges share (only the stack that creates it) */
+export const acmeAccountKey = tls?.acmeAccountKey;
+// Public DNS names (docs/dns-tls.md): records in Designate at the records site, names everywhere.
+const dns = deployDns(loaded, edge);
+export const dnsPublicNames = dns.then((d) => d?.dnsPublicNames);
+export const dnsZone = dns.then((d) => d?.dnsZone);
+export const dnsZoneId = dns.then((d) => d?.dnsZoneId);
+export const dnsRecords = dns.then((d) => d?.dnsRecords);
+/** what the DNS checker on the witness reads (components/dns, docs/dns-tls.md) */
+export const dnsChecker = dns.then((d) => d?.dnsChecker);
 // Jenkins as code (components/jenkins, docs/delivery.md): IU by default.
 const jenkins = deployJenkins(config, shell);
 export const jenkinsUrl = jenkins?.url;

@@ -158,6 +158,20 @@ export const STATE_HANDLERS: Record<string, StateHandler> = {
       secret: mockSecret(`ec2:${name}`, 32),
     },
   }),
+  // Designate: a zone created by the stack, and its record sets (echoed, with Designate's status).
+  "openstack:dns/zone:Zone": (_c, name, inputs) => ({
+    id: mockUuid(`zone:${String(inputs.name ?? name)}`),
+    state: { ...inputs, status: "ACTIVE", serial: 1 },
+  }),
+  "openstack:dns/recordSet:RecordSet": (_c, name, inputs) => ({
+    id: `${String(inputs.zoneId)}/${mockUuid(`recordset:${name}`)}`,
+    state: { ...inputs, region: "IU" },
+  }),
+  // Keystone generates the secret of an application credential it creates.
+  "openstack:identity/applicationCredential:ApplicationCredential": (_c, name, inputs) => ({
+    id: mockUuid(`appcred:${name}`),
+    state: { ...inputs, secret: mockSecret(`appcred:${name}`, 43), projectId: mockUuid("project") },
+  }),
   // Swift: a container's id is its name; an object's etag is the MD5 of its content.
   "openstack:objectstorage/container:Container": (_c, name, inputs) => ({
     id: String(inputs.name ?? name),
@@ -263,6 +277,16 @@ export function invokeResult(cloud: MockCloud, token: string, inputs: Props): Pr
     }
     case "openstack:images/getImage:getImage":
       return { ...inputs, id: mockUuid(`image:${String(inputs.name)}`) };
+    case "openstack:dns/getDnsZone:getDnsZone":
+      // Jetstream2 creates the allocation's zone; the mock finds any zone asked for by name.
+      return {
+        ...inputs,
+        id: mockUuid(`zone:${String(inputs.name)}`),
+        email: "dns-admin@jetstream-cloud.org",
+        status: "ACTIVE",
+        ttl: 3600,
+        type: "PRIMARY",
+      };
     case "openstack:networking/getRouter:getRouter":
       return { ...inputs, id: mockUuid(`router:${String(inputs.name)}`) };
     default:

@@ -13,6 +13,7 @@ const SECRET_OUTPUTS: Record<string, readonly string[]> = {
   "random:index/randomPassword:RandomPassword": ["result"],
   "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyOpenssh"],
   "openstack:identity/ec2CredentialV3:Ec2CredentialV3": ["secret"],
+  "openstack:identity/applicationCredential:ApplicationCredential": ["secret"],
 };
 // Pulumi's wire marker for a secret value (runtime/rpc.ts specialSigKey/specialSecretSig).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";

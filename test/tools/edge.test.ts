@@ -12,6 +12,7 @@ import {
   renderKeepalivedConfig,
   renderNotifyScript,
 } from "../../components/edge/render/keepalived";
+import { selfSignedPem } from "../../tools/drill/tls-lab";
 import { runSynth } from "../harness/synth";
 import { cloudInitSchema, requireTools, runTool } from "../harness/tools";
 import { haproxyInput, keepalivedInput } from "../unit/edge/fixtures";
@@ -194,14 +195,19 @@ describe("edge configs pass the real tools", () => {
     assert.match(run.stderr, /slot paasB has no ingressNodes \(its stack is not up\)/);
     const cfg = readFileSync(join(run.outDir, "haproxy", "haproxy.cfg"), "utf8");
     assert.match(cfg, /server paasa-0-40 10\.20\.0\.40:30080 check port 30021/);
-    assert.match(cfg, /server tacc-edge 198\.51\.100\.140:8081 backup/);
+    // the iu stack terminates TLS (jetstream-paas:tls): the backup hop is verified TLS on 8444
+    assert.match(
+      cfg,
+      /server tacc-edge 198\.51\.100\.140:8444 backup track peer_http\/tacc-edge ssl verify required/,
+    );
     assert.match(cfg, /uri \/healthz\/ready/);
     assert.doesNotMatch(cfg, /test-only-password|\[secret\]/, "no password in haproxy.cfg at all");
     const paths = localPaths("synth");
     const local = cfg
       .replace("/run/haproxy/admin.sock", paths.adminSocket)
       .replace("/var/lib/haproxy/server-state", paths.stateFile)
-      .replaceAll("/etc/haproxy/jsp-slots.map", paths.slotsMap);
+      .replaceAll("/etc/haproxy/jsp-slots.map", paths.slotsMap)
+      .replaceAll("/etc/haproxy/certs/jsp-public.pem", selfSignedPem(dir, "edge-test"));
     const r = haproxyCheck(local, "synth.cfg");
     assert.ok(r.ok, r.output);
     const auth = join(dir, "auth-synth.conf");

@@ -29,6 +29,8 @@ describe("package exports", () => {
       "Observability",
       "Flagger",
       "EdgeProxy",
+      "DnsRecords",
+      "DnsChecker",
       "PostgresPrimary",
       "PostgresReplica",
       "JenkinsHost",

@@ -38,6 +38,13 @@ export interface EdgeCloudInitInput {
   extraRuncmd?: Array<string | string[]>;
   /** more Debian packages (e.g. nodejs for the failover controller) */
   extraPackages?: string[];
+  /** ACME/TLS part of the edge (render/acme.ts): its files, a step before HAProxy starts, steps after */
+  tls?: {
+    files: CloudFile[];
+    beforeApply: Array<string | string[]>;
+    afterApply: Array<string | string[]>;
+    packages: string[];
+  };
 }
 
 /** Validate, keep server states, reload without dropping a connection. */
@@ -107,6 +114,7 @@ export function renderEdgeCloudInit(i: EdgeCloudInitInput): string {
       permissions: "0644",
       content: SYSTEMD_DROPIN,
     },
+    ...(i.tls?.files ?? []),
   ];
   const taken = new Set(ours.map((f) => f.path));
   for (const [n, f] of (i.extraFiles ?? []).entries()) {
@@ -120,14 +128,26 @@ export function renderEdgeCloudInit(i: EdgeCloudInitInput): string {
     ssh_pwauth: false,
     disable_root: true,
     package_update: true,
-    packages: [...new Set(["curl", "haproxy", "keepalived", "socat", ...(i.extraPackages ?? [])])].sort(),
+    packages: [
+      ...new Set([
+        "curl",
+        "haproxy",
+        "keepalived",
+        "socat",
+        ...(i.tls?.packages ?? []),
+        ...(i.extraPackages ?? []),
+      ]),
+    ].sort(),
     write_files: [...ours, ...(i.extraFiles ?? [])],
     runcmd: [
       ["sysctl", "--system"],
       ["systemctl", "daemon-reload"],
       ["systemctl", "restart", "ssh"],
+      // the certificate HAProxy binds 443 with must exist before the config is validated
+      ...(i.tls?.beforeApply ?? []),
       // validates both configs first: a bad config leaves the services stopped, never half-applied
       [p.applyScript],
+      ...(i.tls?.afterApply ?? []),
       ...(i.extraRuncmd ?? []),
     ],
   });

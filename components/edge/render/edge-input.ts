@@ -3,6 +3,7 @@
 // stack renders, with only addresses and file paths substituted.
 import { INGRESS_NODE_PORT_DEFAULTS } from "../../../src/ingress-ports";
 import { EdgeHaproxyInput, EdgeSlot, HealthCheckSettings } from "./haproxy";
+import type { EdgeTlsSettings } from "./haproxy-tls";
 
 export const EDGE_DEFAULT_PORTS = {
   preliveHttp: 8080,
@@ -40,6 +41,8 @@ export interface EdgeInputOptions {
   health?: Partial<HealthCheckSettings>;
   paths: EdgeHaproxyInput["paths"];
   extraGlobal?: string[];
+  /** TLS on the edge (certificate, ACME answer, HSTS, the verified hop to the peer) */
+  tls?: EdgeTlsSettings;
 }
 
 const IP_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -71,5 +74,6 @@ export function edgeHaproxyInput(o: EdgeInputOptions): EdgeHaproxyInput {
     timeouts: { connectMs: 1000, clientSeconds: 30, serverSeconds: 30, queueSeconds: 5 },
     paths: o.paths,
     extraGlobal: o.extraGlobal,
+    tls: o.tls,
   };
 }

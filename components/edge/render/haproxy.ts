@@ -12,6 +12,22 @@
 //   backend peer_*                 the peer edge only: used once the failover latch is set
 // The live/pre-live slots are entries of a map file, so `npm run edge -- switch` moves them
 // through the runtime API (`set map`) without a reload.
+//
+// With `tls` (docs/dns-tls.md) the edge terminates TLS: 443, pre-live 8443 and peer 8444 bind
+// with the site's ACME certificate and run in HTTP mode to the slots' HTTP NodePort; port 80
+// answers ACME challenges and redirects everything else to HTTPS; the hop to the other site's
+// edge is TLS, verified. Without it, 443 passes through in TCP mode to the Istio gateway.
+import {
+  acmeChallengeLines,
+  EDGE_READY_PATH,
+  EdgeTlsSettings,
+  hstsLines,
+  peerTlsOptions,
+  redirectLines,
+  tlsBind,
+  tlsGlobalLines,
+  validateTls,
+} from "./haproxy-tls";
 
 export interface EdgeServer {
   /** server name in HAProxy, e.g. "paasa-n1" */
@@ -96,6 +112,8 @@ export interface EdgeHaproxyInput {
   };
   /** extra lines at the end of `global` (the drill adds `pidfile`); none in production */
   extraGlobal?: string[];
+  /** terminate TLS on the edge (haproxy-tls.ts); absent: 443 passes through to the gateway */
+  tls?: EdgeTlsSettings;
 }
 
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
@@ -166,6 +184,7 @@ function validate(i: EdgeHaproxyInput): void {
     if (!p.startsWith("/") || /\s/.test(p))
       fail(`paths.${k}`, `"${p}" must be an absolute path without spaces`);
   }
+  if (i.tls) validateTls(i.tls, fail);
 }
 
 const sortedServers = (s: EdgeServer[]) => [...s].sort((a, b) => a.name.localeCompare(b.name));
@@ -201,7 +220,7 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
     "    # Keep the failover latch (stick table) across reloads: the new process pulls it from",
     "    # the old one through this local peer.",
     "    localpeer jsp-edge-local",
-    "    ssl-default-bind-options ssl-min-ver TLSv1.2",
+    ...(i.tls ? tlsGlobalLines() : ["    ssl-default-bind-options ssl-min-ver TLSv1.2"]),
     ...(i.extraGlobal ?? []).map((l) => `    ${l}`),
     "",
     "defaults",
@@ -260,27 +279,66 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
     return lines;
   };
 
-  // live: HTTP (L7: retries, observe, headers)
-  add(
-    "frontend live_http",
-    `    bind :${i.ports.http}`,
-    "    option forwardfor",
-    "    http-request del-header X-JSP-Edge",
-    `    http-request set-header X-JSP-Edge ${i.site}`,
-    ...liveAcls("http"),
-    `    use_backend live_${slotOf("live", i.liveSlot)}_http`,
-    `    default_backend live_${i.liveSlot}_http`,
-    "",
-    "# TLS passes through to the Istio gateway, which holds the certificates.",
-    "frontend live_https",
-    "    mode tcp",
-    "    option tcplog",
-    `    bind :${i.ports.https}`,
-    ...liveAcls("tcp"),
-    `    use_backend live_${slotOf("live", i.liveSlot)}_https`,
-    `    default_backend live_${i.liveSlot}_https`,
-    "",
-  );
+  // Readiness of this edge's live slot, answered by a monitor URI (no backend involved).
+  const slotAcls = () =>
+    slots.flatMap((s) => [
+      `    acl live_is_${s.name} str(live),map(${map},${i.liveSlot}) -m str ${s.name}`,
+      `    acl ${s.name}_down nbsrv(slot_${s.name}_http) eq 0`,
+    ]);
+  const monitorFail = () => slots.map((s) => `    monitor fail if live_is_${s.name} ${s.name}_down`);
+  const readyMonitor = [`    monitor-uri ${EDGE_READY_PATH}`];
+
+  if (i.tls) {
+    const t = i.tls;
+    add(
+      "# Port 80: the edge's readiness (for the DNS checker), ACME challenges, and a redirect of",
+      "# everything else to HTTPS. No request on it reaches a backend.",
+      "frontend live_http",
+      `    bind :${i.ports.http}`,
+      ...readyMonitor,
+      ...slotAcls(),
+      ...monitorFail(),
+      ...acmeChallengeLines(t),
+      ...redirectLines(),
+      "",
+      "# TLS terminates here (docs/dns-tls.md); the slot's gateway gets HTTP on its NodePort.",
+      "frontend live_https",
+      tlsBind(`:${i.ports.https}`, t),
+      "    option forwardfor",
+      "    http-request del-header X-JSP-Edge",
+      `    http-request set-header X-JSP-Edge ${i.site}`,
+      "    http-request set-header X-Forwarded-Proto https",
+      ...hstsLines(t),
+      ...liveAcls("http"),
+      `    use_backend live_${slotOf("live", i.liveSlot)}_http`,
+      `    default_backend live_${i.liveSlot}_http`,
+      "",
+    );
+  } else {
+    // live: HTTP (L7: retries, observe, headers)
+    add(
+      "frontend live_http",
+      `    bind :${i.ports.http}`,
+      "    option forwardfor",
+      "    http-request del-header X-JSP-Edge",
+      `    http-request set-header X-JSP-Edge ${i.site}`,
+      ...liveAcls("http"),
+      ...readyMonitor,
+      ...monitorFail(),
+      `    use_backend live_${slotOf("live", i.liveSlot)}_http`,
+      `    default_backend live_${i.liveSlot}_http`,
+      "",
+      "# TLS passes through to the Istio gateway, which holds the certificates.",
+      "frontend live_https",
+      "    mode tcp",
+      "    option tcplog",
+      `    bind :${i.ports.https}`,
+      ...liveAcls("tcp"),
+      `    use_backend live_${slotOf("live", i.liveSlot)}_https`,
+      `    default_backend live_${i.liveSlot}_https`,
+      "",
+    );
+  }
 
   const admin = [...i.adminCidrs].sort();
   const preliveDefault = i.preliveSlot ?? i.liveSlot;
@@ -295,14 +353,28 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
     `    use_backend slot_${slotOf("prelive", preliveDefault)}_http`,
     `    default_backend slot_${preliveDefault}_http`,
     "",
-    "frontend prelive_https",
-    "    mode tcp",
-    "    option tcplog",
-    `    bind ${i.privateBindAddress}:${i.ports.preliveHttps}`,
-    `    acl admin_net src ${admin.join(" ")}`,
-    "    tcp-request connection reject unless admin_net",
-    `    use_backend slot_${slotOf("prelive", preliveDefault)}_https`,
-    `    default_backend slot_${preliveDefault}_https`,
+    ...(i.tls
+      ? [
+          "frontend prelive_https",
+          tlsBind(`${i.privateBindAddress}:${i.ports.preliveHttps}`, i.tls),
+          `    acl admin_net src ${admin.join(" ")}`,
+          "    tcp-request connection reject unless admin_net",
+          "    option forwardfor",
+          "    http-request set-header X-JSP-Edge prelive",
+          "    http-request set-header X-Forwarded-Proto https",
+          `    use_backend slot_${slotOf("prelive", preliveDefault)}_http`,
+          `    default_backend slot_${preliveDefault}_http`,
+        ]
+      : [
+          "frontend prelive_https",
+          "    mode tcp",
+          "    option tcplog",
+          `    bind ${i.privateBindAddress}:${i.ports.preliveHttps}`,
+          `    acl admin_net src ${admin.join(" ")}`,
+          "    tcp-request connection reject unless admin_net",
+          `    use_backend slot_${slotOf("prelive", preliveDefault)}_https`,
+          `    default_backend slot_${preliveDefault}_https`,
+        ]),
     "",
     "# Entry for the other site's edge when it fails over to us: local nodes only, so two",
     "# failed sites never bounce requests between each other. Its monitor answers the peer's",
@@ -311,22 +383,32 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
     `    bind :${i.ports.peerHttp}`,
     `    monitor-uri ${i.checkPath}`,
   );
-  for (const s of slots) {
-    add(`    acl live_is_${s.name} str(live),map(${map},${i.liveSlot}) -m str ${s.name}`);
-    add(`    acl ${s.name}_down nbsrv(slot_${s.name}_http) eq 0`);
-  }
-  for (const s of slots) add(`    monitor fail if live_is_${s.name} ${s.name}_down`);
+  add(...slotAcls(), ...monitorFail());
   add(
     "    option forwardfor",
     `    use_backend slot_${slotOf("live", i.liveSlot)}_http`,
     `    default_backend slot_${i.liveSlot}_http`,
     "",
-    "frontend peer_https",
-    "    mode tcp",
-    "    option tcplog",
-    `    bind :${i.ports.peerHttps}`,
-    `    use_backend slot_${slotOf("live", i.liveSlot)}_https`,
-    `    default_backend slot_${i.liveSlot}_https`,
+    ...(i.tls
+      ? [
+          "# The other site's edge over TLS (its server lines verify our certificate): same monitor.",
+          "frontend peer_https",
+          tlsBind(`:${i.ports.peerHttps}`, i.tls),
+          `    monitor-uri ${i.checkPath}`,
+          ...slotAcls(),
+          ...monitorFail(),
+          "    option forwardfor",
+          `    use_backend slot_${slotOf("live", i.liveSlot)}_http`,
+          `    default_backend slot_${i.liveSlot}_http`,
+        ]
+      : [
+          "frontend peer_https",
+          "    mode tcp",
+          "    option tcplog",
+          `    bind :${i.ports.peerHttps}`,
+          `    use_backend slot_${slotOf("live", i.liveSlot)}_https`,
+          `    default_backend slot_${i.liveSlot}_https`,
+        ]),
     "",
     "# Stats and Prometheus metrics: private bind (the VIP), admin networks, a user list whose",
     "# password comes from the environment (a @pulumi/random secret), HAProxy version hidden.",
@@ -357,10 +439,14 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
     `    http-check send meth GET uri ${i.checkPath} ver HTTP/1.1 hdr Host ${i.site}-edge`,
     "    http-check expect status 200",
   ];
+  // With TLS on the edge, the HTTP backends reach the other site's edge over TLS (its peer
+  // HTTPS port), verifying its certificate: user traffic never crosses sites in clear.
+  const peerTls = (mode: "http" | "https") =>
+    i.tls && mode === "http" ? { port: i.ports.peerHttps, opts: ` ${peerTlsOptions(i.tls)}` } : undefined;
   const peerServer = (backend: string, mode: "http" | "https") =>
     i.peer
       ? [
-          `    server ${peerName} ${i.peer.address}:${mode === "http" ? i.ports.peerHttp : i.ports.peerHttps} backup track ${backend}/${peerName}`,
+          `    server ${peerName} ${i.peer.address}:${peerTls(mode)?.port ?? (mode === "http" ? i.ports.peerHttp : i.ports.peerHttps)} backup track ${backend}/${peerName}${peerTls(mode)?.opts ?? ""}`,
         ]
       : [];
 
@@ -415,7 +501,7 @@ export function renderHaproxyConfig(input: EdgeHaproxyInput): string {
       "backend peer_http",
       ...checkHttp,
       ...l7Retries,
-      `    server ${peerName} ${i.peer.address}:${i.ports.peerHttp} check`,
+      `    server ${peerName} ${i.peer.address}:${peerTls("http")?.port ?? i.ports.peerHttp} check${i.tls ? ` check-sni ${i.tls.peer.verifyName}${peerTls("http")!.opts}` : ""}`,
       "",
       "backend peer_https",
       "    mode tcp",

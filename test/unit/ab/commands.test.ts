@@ -39,7 +39,7 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
     out = mkdtempSync(join(tmpdir(), "jsp-ab-"));
     for (const s of ["iu", "paasA", "paasB"]) assert.equal(runSynth(s, out).status, 0, `synth ${s}`);
     server = http.createServer((req, res) => {
-      res.writeHead(req.headers.host === "weather.iu.jetstream-paas.example.org" ? answer : 404);
+      res.writeHead(req.headers.host === "weather.myalloc.projects.jetstream-cloud.org" ? answer : 404);
       res.end("ok\n");
     });
     return new Promise<void>((r) =>
@@ -155,7 +155,7 @@ describe("ab under the synth runner", { timeout: 240_000 }, () => {
     assert.equal(sm.code, 0, sm.err.join("\n"));
     assert.match(
       text(sm),
-      /weather-frontend +weather\.iu\.jetstream-paas\.example\.org +\/healthz +50\/50 .* passed/,
+      /weather-frontend +weather\.myalloc\.projects\.jetstream-cloud\.org +\/healthz +50\/50 .* passed/,
     );
     assert.match(text(sm), /smoke paasB: PASSED on version plan-/);
     const tags = JSON.parse(readFileSync(join(out, "ab", "tags", "paasB.json"), "utf8")) as Record<

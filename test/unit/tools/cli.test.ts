@@ -1,8 +1,12 @@
 // Every command answers --help with usage (exit 0), and a mistake with one line naming it and
 // pointing at --help (exit 2), before it touches anything: the rule of tools/lib/cli.ts.
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
 import type { Io } from "../../../tools/lib/cli";
+import { FakeDesignate, startFakeDesignate } from "../../harness/fake-designate";
 
 type Main = (argv: string[], io: Io) => Promise<number>;
 
@@ -65,7 +69,22 @@ describe("command lines", () => {
   it("a command with subcommands and none given names them", async () => {
     const r = await call("edge", []);
     assert.equal(r.code, 2);
-    assert.match(r.err[0], /^edge: give a command \(status, switch, failback, apply\)/);
+    assert.match(r.err[0], /^edge: give a command \(status, switch, failback, apply, dns\)/);
+    const d = await call("edge", ["dns"]);
+    assert.equal(d.code, 2);
+    assert.match(d.err[0], /^edge: give a dns command \(status, flip\); see/);
+  });
+
+  it("edge dns and its subcommands answer --help", async () => {
+    for (const argv of [
+      ["dns", "--help"],
+      ["dns", "status", "--help"],
+      ["dns", "flip", "--help"],
+    ]) {
+      const r = await call("edge", argv);
+      assert.equal(r.code, 0, argv.join(" "));
+      assert.match(r.out.join("\n"), /^Usage: edge dns/);
+    }
   });
 
   it("ab validates slot, site and runner before it connects anywhere", async () => {
@@ -105,5 +124,103 @@ describe("command lines", () => {
     const d = await call("drill", ["--scenario", "nope"]);
     assert.equal(d.code, 2);
     assert.match(d.err[0], /^drill: --scenario nope: must be one of /);
+  });
+});
+
+describe("edge dns against the fake Designate", () => {
+  const ZONE = "myalloc.projects.jetstream-cloud.org.";
+  const dir = mkdtempSync(join(tmpdir(), "jsp-cli-dns-"));
+  const outputs = join(dir, "outputs.json");
+  let fake: FakeDesignate;
+  const saved = { ...process.env };
+  before(async () => {
+    fake = await startFakeDesignate({
+      credential: { id: "op-cred", secret: "op-secret-0123456789abc" },
+      zones: [
+        {
+          name: ZONE,
+          records: [
+            { name: ZONE, ttl: 60, records: ["127.0.0.2"] },
+            { name: `weather.${ZONE}`, ttl: 60, records: ["127.0.0.2"] },
+            { name: `iu.${ZONE}`, ttl: 300, records: ["127.0.0.2"] },
+            { name: `tacc.${ZONE}`, ttl: 300, records: ["127.0.0.3"] },
+          ],
+        },
+      ],
+    });
+    // the records stack's dnsChecker output, as synth's outputs.json carries it; the edges'
+    // addresses answer nothing (a closed port on loopback): both look "down"
+    writeFileSync(
+      outputs,
+      JSON.stringify({
+        outputs: {
+          dnsChecker: {
+            zone: ZONE,
+            provider: "designate",
+            publicNames: [ZONE, `weather.${ZONE}`],
+            from: "iu",
+            to: "tacc",
+            addresses: { iu: "127.0.0.2", tacc: "127.0.0.3" },
+            probe: { port: 9, path: "/.well-known/jsp-edge-ready" },
+            policy: {
+              intervalSeconds: 5,
+              windowSeconds: 30,
+              minSamples: 5,
+              probeTimeoutMs: 500,
+              maxTransitions: 4,
+              flapLookbackSeconds: 300,
+            },
+            designate: { authUrl: fake.authUrl, region: "IU" },
+          },
+        },
+      }),
+    );
+    process.env.OS_APPLICATION_CREDENTIAL_ID = "op-cred";
+    process.env.OS_APPLICATION_CREDENTIAL_SECRET = "op-secret-0123456789abc";
+    delete process.env.OS_AUTH_URL;
+    delete process.env.OS_REGION_NAME;
+  });
+  after(async () => {
+    process.env = saved;
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("checks --to, --yes and the credential before it connects anywhere", async () => {
+    const requestsBefore = fake.requests.length;
+    const bad = await call("edge", ["dns", "flip", "--to", "mars", "--outputs", outputs]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err[0], /^edge: --to mars: must be one of iu, tacc; see/);
+    const noYes = await call("edge", ["dns", "flip", "--to", "tacc", "--outputs", "/nonexistent"]);
+    assert.equal(noYes.code, 2);
+    assert.match(noYes.err[0], /run again with --yes to do it/);
+    delete process.env.OS_APPLICATION_CREDENTIAL_SECRET;
+    const noCred = await call("edge", ["dns", "status", "--outputs", "/nonexistent"]);
+    process.env.OS_APPLICATION_CREDENTIAL_SECRET = "op-secret-0123456789abc";
+    assert.equal(noCred.code, 2);
+    assert.match(noCred.err[0], /set OS_APPLICATION_CREDENTIAL_ID and OS_APPLICATION_CREDENTIAL_SECRET/);
+    assert.equal(fake.requests.length, requestsBefore, "nothing was contacted");
+  });
+
+  it("status shows where each name points and each edge's health", async () => {
+    const r = await call("edge", ["dns", "status", "--outputs", outputs]);
+    assert.equal(r.code, 0, r.err.join("\n"));
+    const lines = r.out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines[0], { name: ZONE, records: ["127.0.0.2"], ttl: 60, site: "iu", public: true });
+    assert.ok(lines.some((l) => l.site === "tacc" && l.edge === "down"));
+    assert.deepEqual(lines[lines.length - 1], { publicNamesPointAt: "iu", primary: "iu", standby: "tacc" });
+  });
+
+  it("flip refuses an unhealthy target, and with --force moves every public name, only those", async () => {
+    const refused = await call("edge", ["dns", "flip", "--to", "tacc", "--yes", "--outputs", outputs]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err[0], /^edge: tacc's edge is not healthy from here \(down\); refusing/);
+    assert.equal(fake.changes.length, 0);
+    const r = await call("edge", ["dns", "flip", "--to", "tacc", "--yes", "--force", "--outputs", outputs]);
+    assert.equal(r.code, 0, r.err.join("\n"));
+    assert.match(r.out[0], /^moved 2 name\(s\) to tacc \(127\.0\.0\.3\)/);
+    assert.match(r.out[1], /up to 60 s/);
+    assert.deepEqual(fake.records(ZONE), ["127.0.0.3"]);
+    assert.deepEqual(fake.records(`iu.${ZONE}`), ["127.0.0.2"], "per-site names never move");
   });
 });
